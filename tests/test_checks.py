@@ -1,0 +1,56 @@
+"""The spec's identities, checked on numbers that satisfy or break them."""
+
+from __future__ import annotations
+
+from pipeline.canon import APPLICANT_COLUMNS, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
+from pipeline.checks import CellKey, run_checks
+
+
+def balanced_requests(template: str) -> dict[CellKey, float | None]:
+    """new=5, carried_over=1; granted=4, partially=1 -> processed 5; carried_forward=1, per applicant."""
+    per_row = {"new": 5.0, "carried_over": 1.0, "granted": 4.0, "partially_granted": 1.0}
+    per_row |= {"processed_total": 5.0, "carried_forward": 1.0}
+    values: dict[CellKey, float | None] = {}
+    for row, _ in REQUEST_ROWS[template]:
+        for col in APPLICANT_COLUMNS:
+            values[("requests", row, col)] = per_row.get(row, 0.0)
+        values[("requests", row, "total")] = per_row.get(row, 0.0) * len(APPLICANT_COLUMNS)
+    return values
+
+
+def test_a_consistent_report_passes_every_check() -> None:
+    for template in ("2019", "2021"):
+        checks = run_checks(balanced_requests(template), template, {"requests"})
+        assert len(checks) == 2 * len(REQUEST_COLUMNS) + len(REQUEST_ROWS[template])
+        assert all(c.passed for c in checks), [c for c in checks if not c.passed]
+
+
+def test_a_wrong_total_fails_the_checks_that_use_it_and_only_those() -> None:
+    values = balanced_requests("2021")
+    values[("requests", "new", "total")] = 31.0
+    failed = {c.rule for c in run_checks(values, "2021", {"requests"}) if c.passed is False}
+    assert failed == {"requests.balance.total", "requests.row_total.new"}
+
+
+def test_a_blank_cell_makes_its_checks_unknown_not_failed() -> None:
+    values = balanced_requests("2019")
+    values[("requests", "granted", "research")] = None
+    checks = {c.rule: c for c in run_checks(values, "2019", {"requests"})}
+    assert checks["requests.processed_total.research"].passed is None
+    assert checks["requests.row_total.granted"].passed is None
+    assert checks["requests.balance.research"].passed is True
+
+
+def test_review_totals() -> None:
+    values: dict[CellKey, float | None] = {}
+    for row, _ in REVIEW_ROWS:
+        for col, _ in REVIEW_COLUMNS:
+            values[("review_litigation", row, col)] = 1.0
+        values[("review_litigation", row, "total")] = 4.0
+    values[("review_litigation", "review", "total")] = 3.0
+    checks = {c.rule: c.passed for c in run_checks(values, "2019", {"review_litigation"})}
+    assert checks == {
+        "review_litigation.total.review": False,
+        "review_litigation.total.litigation_direct": True,
+        "review_litigation.total.litigation_after_review": True,
+    }

@@ -1,0 +1,121 @@
+"""Grid -> canonical cells, on hand-built grids shaped like the printed tables."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.canon import REQUEST_ROWS
+from pipeline.normalize import classify_table, detect_template, parse_tables, request_row_key
+from pipeline.schema import RawCell, RawTable
+from pipeline.textnorm import fold, parse_number
+
+
+def grid(*rows: list[str | None], strategy: str = "test") -> RawTable:
+    return RawTable(tuple(tuple(RawCell(t, 1) for t in row) for row in rows), 1, strategy)
+
+
+def test_parse_number_reads_what_is_printed() -> None:
+    assert parse_number("12") == 12.0
+    assert parse_number("１２") == 12.0
+    assert parse_number("1 234") == 1234.0
+    assert parse_number("1,234") == 1234.0
+    assert parse_number("+3") == 3.0
+    assert parse_number("-2") == -2.0
+    assert parse_number("12.5") == 12.5
+    assert parse_number(" 0\u3000\u3000") == 0.0
+    for blank in ("", "—", "-", "/", "——", "无", None):
+        assert parse_number(blank) is None
+    assert parse_number("十二") is None
+    assert parse_number("12件") is None
+
+
+@given(st.text(max_size=12))
+def test_fold_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**6, max_value=10**6))
+def test_parse_number_round_trips_printed_decimals(number: object) -> None:
+    printed = str(number)
+    assert parse_number(printed) == float(printed)
+
+
+def test_every_printed_request_label_maps_to_its_key() -> None:
+    for template, rows in REQUEST_ROWS.items():
+        group = ""
+        for key, label in rows:
+            folded = fold(label)
+            if "(" in folded:
+                group = folded[folded.rfind("(") :]
+            assert request_row_key(folded, group) == key, (template, label)
+
+
+def requests_grid(template: str) -> RawTable:
+    header = [
+        ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"] + [None] * 6,
+        [None, None, None, "自然人", "法人或其他组织", None, None, None, None, "总计"],
+        [None, None, None, None, "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", None],
+    ]
+    rows: list[list[str | None]] = []
+    for i, (_key, label) in enumerate(REQUEST_ROWS[template]):
+        parts = label.split(" ")
+        labels: list[str | None] = [None, None, None]
+        labels[3 - len(parts) :] = parts
+        rows.append(labels + [str(i), "0", "", "—", "0", "0", str(i)])
+    return grid(*header, *rows)
+
+
+def test_requests_table_maps_every_row_and_column() -> None:
+    for template in ("2019", "2021"):
+        result = parse_tables([requests_grid(template)])
+        keys = [c.row_key for c in result.cells if c.column_key == "natural_person"]
+        assert keys == [k for k, _ in REQUEST_ROWS[template]]
+        assert detect_template(result, 2022) == template
+        blank = next(c for c in result.cells if c.column_key == "research")
+        assert (blank.raw, blank.value) == ("", None)
+        dash = next(c for c in result.cells if c.column_key == "public_interest")
+        assert (dash.raw, dash.value) == ("—", None)
+
+
+def test_an_unknown_row_label_is_kept_as_unmapped() -> None:
+    table = requests_grid("2019")
+    extra = tuple(RawCell(t, 2) for t in ["（八）自定义的行", None, None, "1", "2", "3", "4", "5", "6", "21"])
+    result = parse_tables([RawTable((*table.rows, extra), 1, "test")])
+    unmapped = [c for c in result.cells if c.row_key == "unmapped"]
+    assert [c.raw for c in unmapped] == ["1", "2", "3", "4", "5", "6", "21"]
+    assert {c.raw_label for c in unmapped} == {"（八）自定义的行"}
+
+
+def test_active_disclosure_2021_with_fee_amount_in_wan_yuan() -> None:
+    table = grid(
+        ["第二十条第（一）项", None, None, None],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "0", "0", "2"],
+        ["行政规范性文件", "5", "1", "30"],
+        ["第二十条第（八）项", None, None, None],
+        ["信息内容", "本年收费金额（单位：万元）", None, None],
+        ["行政事业性收费", "12.5", None, None],
+    )
+    result = parse_tables([table])
+    cells = {(c.row_key, c.column_key): c for c in result.cells}
+    assert cells[("normative_documents", "in_force")].value == 30.0
+    assert cells[("fees", "fee_amount")].value == 12.5
+    assert cells[("fees", "fee_amount")].unit == "万元"
+    assert detect_template(result, None) == "2021"
+
+
+def test_review_table_is_one_row_of_fifteen_numbers() -> None:
+    numbers = [str(n) for n in range(15)]
+    table = grid(
+        ["行政复议", None, None, None, None, "行政诉讼"] + [None] * 9,
+        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", None, None, None, None, "复议后起诉"]
+        + [None] * 4,
+        numbers,
+    )
+    result = parse_tables([table])
+    cells = {(c.row_key, c.column_key): c.value for c in result.cells}
+    assert cells[("review", "upheld")] == 0.0
+    assert cells[("litigation_direct", "upheld")] == 5.0
+    assert cells[("litigation_after_review", "total")] == 14.0
+    assert classify_table(table) == "review_litigation"
