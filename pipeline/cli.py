@@ -1,0 +1,184 @@
+"""The `nianbao` command line: run, extract, serve, demo, sources."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_SOURCES = REPO / "demo" / "sources.yaml"
+DEMO_PORTALS = REPO / "demo" / "portals"
+DEMO_PORT = 8765
+
+
+def offline_prefect_env() -> None:
+    """Prefect settings that keep it offline and quiet; explicit environment variables win."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_HOME", str(Path.home() / ".nianbao" / "prefect"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nianbao", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="crawl -> extract -> store for every source (or --county)")
+    run.add_argument("--sources", required=True, type=Path, help="the sources YAML file")
+    run.add_argument("--county", action="append", metavar="CODE", help="only this county (repeatable)")
+    run.add_argument("--output", type=Path, default=Path("output"), help="dataset folder (default: output)")
+
+    ext = sub.add_parser("extract", help="extract local documents (no network, no Prefect server)")
+    ext.add_argument("files", nargs="+", type=Path)
+    ext.add_argument("--json", action="store_true", help="print every canonical record as JSON lines")
+    ext.add_argument("--region-code", default="000000", help="region code to put on the records")
+
+    serve = sub.add_parser("serve", help="serve the nightly (02:00 Asia/Shanghai) and county deployments")
+    serve.add_argument("--sources", required=True, type=Path)
+    serve.add_argument("--output", type=Path, default=Path("output"))
+
+    demo = sub.add_parser("demo", help="serve the bundled demo portals on 127.0.0.1 and run the nightly flow")
+    demo.add_argument("--output", type=Path, default=Path("output"))
+
+    src = sub.add_parser("sources", help="list sources with their crawl health")
+    src.add_argument("--sources", required=True, type=Path)
+    src.add_argument("--output", type=Path, default=Path("output"))
+    return parser
+
+
+def cmd_run(sources: Path, output: Path, counties: list[str] | None) -> int:
+    from pipeline.sources import SourcesError, load_sources, select_sources
+    from pipeline.storage import OutputLocked
+    from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
+
+    try:
+        select_sources(load_sources(sources), counties)
+    except SourcesError as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    from flows.nightly import nightly
+
+    try:
+        result = nightly(sources=str(sources.resolve()), output=str(output), counties=counties)
+    except OutputLocked as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return EXIT_NOT_STARTED
+    summary = RunSummary.from_dict(result)
+    print(format_summary(summary))
+    return summary.exit_code()
+
+
+def _jsonable(record: Any) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
+
+
+def cmd_extract(files: list[Path], as_json: bool, region_code: str) -> int:
+    import datetime as dt
+
+    from pipeline.extraction import extract_file, sha256_file
+    from pipeline.records import DocumentMeta, build_report
+
+    worst = 0
+    for path in files:
+        if not path.is_file():
+            print(f"nianbao: no such file: {path}", file=sys.stderr)
+            worst = 2
+            continue
+        doc = extract_file(path)
+        meta = DocumentMeta(region_code, sha256_file(path), doc.format, document_url=path.resolve().as_uri())
+        records = build_report(doc, meta, "extract", dt.datetime.now(dt.UTC))
+        if as_json:
+            print_records_json(records)
+        else:
+            print_records_text(path, records)
+        worst = max(worst, 1 if records.report.status in ("failed", "needs_ocr", "unsupported_format") else 0)
+    return worst
+
+
+def print_records_json(records: Any) -> None:
+    print(json.dumps({"table": "reports", **_jsonable(records.report)}, ensure_ascii=False))
+    for name in ("sections", "facts", "checks", "sentences", "entities"):
+        for rec in getattr(records, name):
+            print(json.dumps({"table": name, **_jsonable(rec)}, ensure_ascii=False))
+
+
+def print_records_text(path: Path, records: Any) -> None:
+    r = records.report
+    print(f"{path}: {r.status} · template {r.template} · {r.agency} {r.year} · {r.format}")
+    if r.error:
+        print(f"  problems: {r.error}")
+    for s in records.sections:
+        print(f"  section {s.section_no} {s.heading or '(preamble)'}: {len(s.text)} chars")
+    for f in records.facts:
+        value = "null" if f.value is None else f"{f.value:g}"
+        print(f"  {f.table_key}.{f.row_key}.{f.column_key} = {value}  (raw {f.raw!r}, page {f.page})")
+    failed = [c for c in records.checks if c.passed is False]
+    print(f"  checks: {len(records.checks)} run, {len(failed)} failed")
+    for c in failed:
+        print(f"    ✗ {c.rule}: expected {c.expected:g}, printed {c.actual:g}")
+
+
+def cmd_serve(sources: Path, output: Path) -> int:
+    from prefect import serve
+    from prefect.schedules import Cron
+
+    from flows.nightly import county, nightly
+
+    params = {"sources": str(sources.resolve()), "output": str(output.resolve())}
+    nightly_deployment = nightly.to_deployment(
+        name="nightly", schedules=[Cron("0 2 * * *", timezone="Asia/Shanghai")], parameters=params
+    )
+    county_deployment = county.to_deployment(name="county", parameters=params)
+    serve(nightly_deployment, county_deployment)  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_demo(output: Path) -> int:
+    from pipeline.portal_server import serve_directory
+
+    with serve_directory(DEMO_PORTALS, port=DEMO_PORT) as base_url:
+        print(f"demo portals served at {base_url}", file=sys.stderr)
+        text = DEMO_SOURCES.read_text(encoding="utf-8").replace(f"http://127.0.0.1:{DEMO_PORT}", base_url.rstrip("/"))
+        sources = output.resolve().parent / f".{output.name}-demo-sources.yaml"
+        sources.parent.mkdir(parents=True, exist_ok=True)
+        sources.write_text(text, encoding="utf-8")
+        return cmd_run(sources, output, None)
+
+
+def cmd_sources(sources: Path, output: Path) -> int:
+    from pipeline.health import health_rows
+    from pipeline.sources import SourcesError, load_sources
+
+    try:
+        rows = health_rows(output / "_state" / "health.json", load_sources(sources))
+    except SourcesError as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return 2
+    for row in rows:
+        print("  ".join(f"{k}={v}" for k, v in row.items()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    offline_prefect_env()
+    if args.command == "run":
+        return cmd_run(args.sources, args.output, args.county)
+    if args.command == "extract":
+        return cmd_extract(args.files, args.json, args.region_code)
+    if args.command == "serve":
+        return cmd_serve(args.sources, args.output)
+    if args.command == "demo":
+        return cmd_demo(args.output)
+    return cmd_sources(args.sources, args.output)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,109 @@
+"""Run the right extractor on a local file, never raising, and cache the result by content hash."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from extractors import UNSUPPORTED_FORMATS, detect_format, registry
+from pipeline import PIPELINE_VERSION
+from pipeline.schema import Block, ExtractedDocument, RawCell, RawTable, TextBlock
+
+# Bump when an extractor's output changes, so cached extractions are redone.
+EXTRACTION_VERSION = f"{PIPELINE_VERSION}-1"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def extract_file(path: Path, fmt: str | None = None, content_type: str | None = None) -> ExtractedDocument:
+    """Extract one local document; a broken or unsupported document becomes a status, not an exception."""
+    fmt = fmt or detect_format(path)
+    if fmt in UNSUPPORTED_FORMATS:
+        return ExtractedDocument(
+            format=fmt,  # type: ignore[arg-type]
+            status="unsupported_format",
+            problems=[f"extract: .{fmt} documents cannot be read yet; the file is kept in the archive"],
+        )
+    extractor = registry().get(fmt)
+    if extractor is None:
+        return ExtractedDocument(
+            format="unknown", status="failed", problems=[f"extract: not a PDF, HTML or DOCX document ({fmt})"]
+        )
+    try:
+        return extractor(path, content_type)
+    except Exception as exc:  # an extractor bug must not lose the run
+        return ExtractedDocument(
+            format=fmt,  # type: ignore[arg-type]
+            status="failed",
+            problems=[f"extract ({fmt}): {type(exc).__name__}: {exc}"],
+        )
+
+
+# ---- cache ---------------------------------------------------------------------------------
+
+
+def _block_to_json(block: Block) -> dict[str, Any]:
+    if isinstance(block, TextBlock):
+        return {"type": "text", "text": block.text, "page": block.page}
+    return {"type": "table", **asdict(block)}
+
+
+def _block_from_json(data: dict[str, Any]) -> Block:
+    if data["type"] == "text":
+        return TextBlock(data["text"], data["page"])
+    rows = tuple(tuple(RawCell(c["text"], c["page"]) for c in row) for row in data["rows"])
+    return RawTable(rows, data["page"], data["strategy"])
+
+
+def doc_to_json(doc: ExtractedDocument) -> dict[str, Any]:
+    return {
+        "format": doc.format,
+        "title": doc.title,
+        "page_count": doc.page_count,
+        "problems": doc.problems,
+        "status": doc.status,
+        "blocks": [_block_to_json(b) for b in doc.blocks],
+    }
+
+
+def doc_from_json(data: dict[str, Any]) -> ExtractedDocument:
+    return ExtractedDocument(
+        format=data["format"],
+        blocks=[_block_from_json(b) for b in data["blocks"]],
+        title=data["title"],
+        page_count=data["page_count"],
+        problems=list(data["problems"]),
+        status=data["status"],
+    )
+
+
+def cached_extract(
+    path: Path, sha256: str, cache_dir: Path, fmt: str | None = None, content_type: str | None = None
+) -> tuple[ExtractedDocument, dt.datetime, bool]:
+    """(document, extracted_at, from_cache): extraction is redone only for new bytes or a new version."""
+    entry = cache_dir / f"{sha256}-{EXTRACTION_VERSION}.json"
+    if entry.exists():
+        try:
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            return doc_from_json(data["doc"]), dt.datetime.fromisoformat(data["extracted_at"]), True
+        except (ValueError, KeyError, TypeError):
+            entry.unlink(missing_ok=True)  # a torn cache entry is redone, not trusted
+    doc = extract_file(path, fmt, content_type)
+    extracted_at = dt.datetime.now(dt.UTC)
+    payload = json.dumps({"extracted_at": extracted_at.isoformat(), "doc": doc_to_json(doc)}, ensure_ascii=False)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(payload, encoding="utf-8")
+    os.replace(tmp, entry)
+    return doc, extracted_at, False

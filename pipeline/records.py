@@ -1,0 +1,169 @@
+"""One extracted document + what the crawler knows of it -> the canonical records of a report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from pipeline import PIPELINE_VERSION, nlp
+from pipeline.checks import run_checks
+from pipeline.normalize import Cell, TablesResult, detect_template, parse_tables
+from pipeline.schema import (
+    TABLE_KEYS,
+    CheckRecord,
+    EntityRecord,
+    ExtractedDocument,
+    FactRecord,
+    ReportRecord,
+    ReportRecords,
+    SectionRecord,
+    SentenceRecord,
+    Status,
+    Template,
+)
+from pipeline.sections import Section, split_sections
+from pipeline.textnorm import fold
+from pipeline.titles import parse_report_title
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What is known about a document besides its bytes (from the crawler, or the command line)."""
+
+    region_code: str
+    content_sha256: str
+    format: str
+    region_name: str | None = None
+    listed_title: str | None = None
+    source_url: str | None = None
+    document_url: str | None = None
+    published_date: dt.date | None = None
+    fetched_at: dt.datetime | None = None
+    fetch_error: str | None = None
+
+
+def make_report_id(region_code: str, agency: str | None, year: int | None, content_sha256: str) -> str:
+    """Stable across runs: from (region_code, agency, year) when known, else the content hash."""
+    if agency and year:
+        key = f"{region_code}|{fold(agency)}|{year}"
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
+    return "sha-" + content_sha256[:16]
+
+
+def report_title(doc: ExtractedDocument, meta: DocumentMeta) -> str | None:
+    """The fullest title known: the listing's, unless it was cut (…) or names no report."""
+    listed = meta.listed_title
+    if listed and "…" not in listed and "..." not in listed and parse_report_title(listed)[1]:
+        return listed
+    return doc.title or listed
+
+
+def identify(doc: ExtractedDocument, meta: DocumentMeta) -> tuple[str | None, str | None, int | None]:
+    """(title, agency, year) from the title, falling back to the document's own title."""
+    title = report_title(doc, meta)
+    agency, year = parse_report_title(title or "")
+    if (agency is None or year is None) and doc.title and doc.title != title:
+        other_agency, other_year = parse_report_title(doc.title)
+        agency, year = agency or other_agency, year or other_year
+    return title, agency, year
+
+
+def _missing_parts(template: str, tables: TablesResult, sections: list[Section]) -> list[str]:
+    found_sections = {s.section_no for s in sections if s.section_no > 0}
+    if template == "pre2019":
+        return [] if found_sections else ["sections: no numbered section heading found"]
+    missing = [f"sections: heading of section {n} not found" for n in range(1, 7) if n not in found_sections]
+    missing += [f"tables: table {t} not found" for t in TABLE_KEYS if t not in tables.found]
+    return missing
+
+
+def decide_status(doc: ExtractedDocument, missing: list[str]) -> Status:
+    if doc.status is not None:
+        return doc.status
+    return "partial" if missing or doc.problems else "ok"
+
+
+def build_report(
+    doc: ExtractedDocument,
+    meta: DocumentMeta,
+    run_id: str,
+    extracted_at: dt.datetime,
+    with_nlp: bool = True,
+) -> ReportRecords:
+    """Every canonical record of one report: its row, sections, facts and checks."""
+    title, agency, year = identify(doc, meta)
+    report_id = make_report_id(meta.region_code, agency, year, meta.content_sha256)
+    readable = doc.status is None
+    tables = parse_tables(doc.tables) if readable else TablesResult()
+    template: Template = detect_template(tables, year) if readable else "unknown"  # type: ignore[assignment]
+    sections = split_sections(doc.text_blocks, old_format=template == "pre2019") if readable else []
+    missing = _missing_parts(template, tables, sections) if readable else []
+    problems = [*doc.problems, *tables.problems, *missing]
+    if meta.fetch_error:
+        problems.append(f"fetch: {meta.fetch_error} (rows rebuilt from the archived copy)")
+    report = ReportRecord(
+        report_id=report_id,
+        region_code=meta.region_code,
+        region_name=meta.region_name,
+        agency=agency,
+        year=year,
+        title=title,
+        source_url=meta.source_url,
+        document_url=meta.document_url,
+        published_date=meta.published_date,
+        fetched_at=meta.fetched_at,
+        extracted_at=extracted_at,
+        content_sha256=meta.content_sha256,
+        format=meta.format,
+        template=template,
+        status=decide_status(doc, missing),
+        error="; ".join(problems) or None,
+        pipeline_version=PIPELINE_VERSION,
+        run_id=run_id,
+        page_count=doc.page_count,
+    )
+    records = ReportRecords(report=report)
+    records.facts = [fact_record(report, c) for c in tables.cells]
+    values = {(c.table_key, c.row_key, c.column_key): c.value for c in tables.cells if c.row_key != "unmapped"}
+    records.checks = [
+        CheckRecord(report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual)
+        for c in run_checks(values, template, tables.found)
+    ]
+    add_sections(records, sections, with_nlp)
+    return records
+
+
+def fact_record(report: ReportRecord, cell: Cell) -> FactRecord:
+    return FactRecord(
+        report_id=report.report_id,
+        year=report.year,
+        region_code=report.region_code,
+        table_key=cell.table_key,  # type: ignore[arg-type]
+        row_key=cell.row_key,
+        column_key=cell.column_key,
+        value=cell.value,
+        raw=cell.raw,
+        unit=cell.unit,
+        page=cell.page,
+        raw_label=cell.raw_label,
+        strategy=cell.strategy,
+    )
+
+
+def add_sections(records: ReportRecords, sections: list[Section], with_nlp: bool) -> None:
+    report = records.report
+    rid, year, code = report.report_id, report.year, report.region_code
+    for section in sections:
+        analysis = nlp.analyse_section(section.text) if with_nlp else None
+        tokens = tuple(analysis.tokens) if analysis else ()
+        records.sections.append(SectionRecord(rid, year, code, section.section_no, section.heading, section.text, tokens))
+        if analysis is None:
+            continue
+        records.sentences += [
+            SentenceRecord(rid, year, code, section.section_no, i, s) for i, s in enumerate(analysis.sentences)
+        ]
+        records.entities += [
+            EntityRecord(rid, year, code, section.section_no, e.label, e.text, e.start_char, e.end_char)
+            for e in analysis.entities
+        ]

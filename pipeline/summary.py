@@ -1,0 +1,93 @@
+"""The run summary: what a person (or a scheduler) needs to know when a run ends."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.run import CountySummary
+
+# Exit statuses of `nianbao run` (documented in the README).
+EXIT_OK = 0  # every county crawled and written (documents may still have failed: see the summary)
+EXIT_COUNTY_FAILED = 1  # the run completed, but at least one county could not be crawled or crashed
+EXIT_USAGE = 2  # bad command line or sources file: nothing was run
+EXIT_NOT_STARTED = 3  # the run could not start (output folder locked by another run, unwritable)
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    output: str
+    counties: list[CountySummary] = field(default_factory=list)
+
+    @property
+    def reports(self) -> int:
+        return sum(c.reports for c in self.counties)
+
+    @property
+    def failed_counties(self) -> list[CountySummary]:
+        return [c for c in self.counties if not c.written]
+
+    def exit_code(self) -> int:
+        return EXIT_COUNTY_FAILED if self.failed_counties else EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "output": self.output, "counties": [asdict(c) for c in self.counties]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunSummary:
+        return cls(data["run_id"], data["output"], [CountySummary(**c) for c in data["counties"]])
+
+    def table_rows(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "region_code": c.region_code,
+                "region_name": c.region_name,
+                "written": c.written,
+                "reports": c.reports,
+                "extracted": c.extracted,
+                "failed": c.failed,
+                "checks_failed": c.checks_failed,
+                "downloaded": c.downloaded,
+                "reextracted": c.reextracted,
+                "problems": " | ".join(c.errors)[:500],
+            }
+            for c in self.counties
+        ]
+
+
+def duckdb_query(output: str) -> str:
+    out = output.rstrip("/")
+    return (
+        "SELECT r.region_name, r.agency, r.year, f.value AS requests_received\n"
+        f"FROM '{out}/reports/*.parquet' r JOIN '{out}/facts/*.parquet' f USING (report_id)\n"
+        "WHERE f.table_key = 'requests' AND f.row_key = 'new' AND f.column_key = 'total'\n"
+        "ORDER BY r.region_name, r.agency, r.year;"
+    )
+
+
+def format_summary(summary: RunSummary) -> str:
+    lines = [f"run {summary.run_id}"]
+    lines.append(f"{'county':<8} {'name':<8} {'reports':>7} {'extracted':>9} {'failed':>6} {'checks✗':>8}  state")
+    for c in summary.counties:
+        state = "written" if c.written else ("portal down, old rows kept" if not c.listing_ok else "not written")
+        lines.append(
+            f"{c.region_code:<8} {c.region_name:<8} {c.reports:>7} {c.extracted:>9} {c.failed:>6} "
+            f"{c.checks_failed:>8}  {state}"
+        )
+    extracted = sum(c.extracted for c in summary.counties)
+    failed = sum(c.failed for c in summary.counties)
+    checks = sum(c.checks_failed for c in summary.counties)
+    lines.append(
+        f"reports found {summary.reports}, extracted {extracted}, failed {failed}; identity checks failed {checks}"
+    )
+    problems = [f"  {c.region_code} {c.region_name}: {e}" for c in summary.counties for e in c.errors]
+    if problems:
+        lines.append("problems:")
+        lines += [p if len(p) < 300 else p[:297] + "..." for p in problems]
+    out = str(Path(summary.output))
+    lines.append(f"data: {out}/{{reports,sections,facts,checks,sentences,entities,dictionary}}/*.parquet")
+    lines.append("query it (duckdb CLI, or: .venv/bin/python -c \"import duckdb; duckdb.sql('''...''').show()\"):")
+    lines.append(duckdb_query(out))
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""Every fixture document, end to end through extraction and normalisation, against its golden file.
+
+The golden files (`tests/fixtures/<case>/expected.json`) are written from the generator's inputs
+(or by hand from the printed report), never from an extractor's output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extractors import registry
+from pipeline.checks import run_checks
+from pipeline.extraction import extract_file, sha256_file
+from pipeline.records import DocumentMeta, build_report
+from pipeline.schema import ReportRecords
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
+CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
+_WS = re.compile(r"\s+")
+
+
+def squash(text: str | None) -> str | None:
+    return None if text is None else _WS.sub("", text)
+
+
+def load_case(case: Path) -> tuple[dict[str, Any], Path]:
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    document = Path(expected["document"])
+    path = document if document.is_absolute() else case / document
+    return expected, path
+
+
+def extract_case(expected: dict[str, Any], path: Path) -> ReportRecords:
+    doc = extract_file(path, content_type=expected.get("content_type"))
+    meta = DocumentMeta("000000", sha256_file(path), doc.format)
+    return build_report(doc, meta, "golden", dt.datetime.now(dt.UTC), with_nlp=False)
+
+
+def fact_mismatches(expected: list[dict[str, Any]], records: ReportRecords) -> list[str]:
+    got = {(f.table_key, f.row_key, f.column_key): f for f in records.facts if f.row_key != "unmapped"}
+    problems = []
+    for want in expected:
+        key = (want["table_key"], want["row_key"], want["column_key"])
+        fact = got.pop(key, None)
+        if fact is None:
+            problems.append(f"missing {key} (raw {want['raw']!r})")
+            continue
+        if fact.value != want["value"] or squash(fact.raw) != squash(want["raw"]):
+            problems.append(f"{key}: got {fact.value!r}/{fact.raw!r}, want {want['value']!r}/{want['raw']!r}")
+        if fact.unit != want.get("unit"):
+            problems.append(f"{key}: unit {fact.unit!r}, want {want.get('unit')!r}")
+        if want.get("page") is not None and fact.page != want["page"]:
+            problems.append(f"{key}: page {fact.page}, want {want['page']}")
+    problems += [f"unexpected {key} = {f.raw!r}" for key, f in got.items()]
+    return problems
+
+
+def section_mismatches(expected: list[dict[str, Any]], records: ReportRecords) -> list[str]:
+    got = {s.section_no: s for s in records.sections}
+    problems = []
+    for want in expected:
+        section = got.get(want["section_no"])
+        if section is None:
+            problems.append(f"section {want['section_no']} missing")
+            continue
+        if want.get("heading") is not None and squash(section.heading) != squash(want["heading"]):
+            problems.append(
+                f"section {want['section_no']} heading {section.heading!r}, want {want['heading']!r}"
+            )
+        if squash(section.text) != squash(want["text"]):
+            problems.append(
+                f"section {want['section_no']} text differs:\n  got  {squash(section.text)[:200]!r}\n"
+                f"  want {squash(want['text'])[:200]!r}"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fixture_matches_golden_file(case: Path) -> None:
+    expected, path = load_case(case)
+    records = extract_case(expected, path)
+    report = records.report
+    assert report.status == expected["status"], report.error
+    assert report.template == expected["template"], report.error
+    if expected.get("year") is not None:
+        assert report.year == expected["year"]
+    if expected.get("agency") is not None:
+        assert report.agency == expected["agency"]
+    problems = fact_mismatches(expected["facts"], records) + section_mismatches(expected["sections"], records)
+    assert not problems, f"{len(problems)} mismatches:\n" + "\n".join(problems[:40])
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_checks_agree_with_the_checks_of_the_generator_numbers(case: Path) -> None:
+    """The identities pass exactly where the numbers the generator printed satisfy them."""
+    expected, path = load_case(case)
+    values = {(f["table_key"], f["row_key"], f["column_key"]): f["value"] for f in expected["facts"]}
+    tables = {f["table_key"] for f in expected["facts"]}
+    want = {c.rule: c.passed for c in run_checks(values, expected["template"], tables)}
+    got = {c.rule: c.passed for c in extract_case(expected, path).checks}
+    assert got == want
+
+
+def test_every_registered_extractor_has_golden_fixtures() -> None:
+    formats = {json.loads((c / "expected.json").read_text(encoding="utf-8"))["format"] for c in CASES}
+    assert set(registry()) <= formats
