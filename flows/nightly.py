@@ -6,6 +6,7 @@ and the summary artifact, no logic.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import uuid
 from pathlib import Path
@@ -42,10 +43,8 @@ CRAWL_WORKERS = 4
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-    try:
+    with contextlib.suppress(Exception):  # outside a run the stderr line is enough
         get_run_logger().debug(message)
-    except Exception:  # outside a run: the stderr line is enough
-        pass
 
 
 @task(
@@ -65,7 +64,9 @@ def extract_task(source: Source, doc: Any, ctx: RunContext) -> tuple[ReportRecor
 
 
 @task(name="store", cache_policy=NO_CACHE)
-def store_task(ctx: RunContext, source: Source, crawl: CrawlResult, results: list[tuple[ReportRecords, bool]]) -> CountySummary:
+def store_task(
+    ctx: RunContext, source: Source, crawl: CrawlResult, results: list[tuple[ReportRecords, bool]]
+) -> CountySummary:
     county = assemble_county(source.region_code, [r for r, _ in results])
     store_county(ctx, county)
     summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
@@ -78,16 +79,22 @@ def county_step(source: Source, crawl_future: PrefectFuture[CrawlResult], ctx: R
     try:
         crawl = crawl_future.result()
     except Exception as exc:
-        return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=[f"crawl: {exc}"])
+        return CountySummary(
+            source.region_code, source.region_name, listing_ok=False, errors=[f"crawl: {exc}"]
+        )
     update_health(ctx.health_path, source.region_code, crawl)
     if not crawl.listing_ok:
-        errors = [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors] or ["no listing page could be read"]
+        errors = [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors] or [
+            "no listing page could be read"
+        ]
         return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=errors)
     try:
         results = []
         for i, doc in enumerate(crawl.documents, 1):
             results.append(extract_task(source, doc, ctx))
-            progress(f"  {source.region_code} document {i}/{len(crawl.documents)} {results[-1][0].report.status}")
+            progress(
+                f"  {source.region_code} document {i}/{len(crawl.documents)} {results[-1][0].report.status}"
+            )
         return store_task(ctx, source, crawl, results)
     except Exception as exc:
         return CountySummary(source.region_code, source.region_name, errors=[f"extract/store: {exc!r}"])
@@ -123,18 +130,20 @@ def run_sources(sources_file: str, output: str, counties: list[str] | None) -> R
 
 def publish_artifact(summary: RunSummary) -> None:
     try:
-        create_table_artifact(key="nightly-summary", table=summary.table_rows(), description="nianbao run summary")
+        create_table_artifact(
+            key="nightly-summary", table=summary.table_rows(), description="nianbao run summary"
+        )
     except Exception as exc:  # the artifact is a convenience; the data is already written
         progress(f"could not publish the summary artifact: {exc}")
 
 
-@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))
+@flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))  # type: ignore[arg-type]
 def nightly(sources: str, output: str = "output", counties: list[str] | None = None) -> dict[str, Any]:
     """Every source in the sources file (or only `counties`): crawl, extract, store."""
     return run_sources(sources, output, counties).to_dict()
 
 
-@flow(name="county", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))
+@flow(name="county", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))  # type: ignore[arg-type]
 def county(
     region_code: Annotated[str, Field(pattern=r"^\d{6}$")], sources: str, output: str = "output"
 ) -> dict[str, Any]:

@@ -29,7 +29,11 @@ ACTIVE_BLOCKS: dict[str, tuple[tuple[str, Rows, Cols], ...]] = {
         (
             "第二十条第（一）项",
             (("regulations", "规章"), ("normative_documents", "规范性文件")),
-            (("made", "本年新制作数量"), ("published", "本年新公开数量"), ("total_published", "对外公开总数量")),
+            (
+                ("made", "本年新制作数量"),
+                ("published", "本年新公开数量"),
+                ("total_published", "对外公开总数量"),
+            ),
         ),
         (
             "第二十条第（五）项",
@@ -170,9 +174,14 @@ def dictionary_records() -> list[DictionaryRecord]:
     for template in ("2019", "2021"):
         for _, rows, cols in ACTIVE_BLOCKS[template]:
             for r, rl in rows:
-                out += [DictionaryRecord(template, "active_disclosure", r, c, f"{rl} · {cl}") for c, cl in cols]
+                out += [
+                    DictionaryRecord(template, "active_disclosure", r, c, f"{rl} · {cl}") for c, cl in cols
+                ]
         for r, rl in REQUEST_ROWS[template]:
             out += [DictionaryRecord(template, "requests", r, c, f"{rl} · {cl}") for c, cl in REQUEST_COLUMNS]
         for r, rl in REVIEW_ROWS:
-            out += [DictionaryRecord(template, "review_litigation", r, c, f"{rl} · {cl}") for c, cl in REVIEW_COLUMNS]
+            out += [
+                DictionaryRecord(template, "review_litigation", r, c, f"{rl} · {cl}")
+                for c, cl in REVIEW_COLUMNS
+            ]
     return out

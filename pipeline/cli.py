@@ -145,7 +145,9 @@ def cmd_demo(output: Path) -> int:
 
     with serve_directory(DEMO_PORTALS, port=DEMO_PORT) as base_url:
         print(f"demo portals served at {base_url}", file=sys.stderr)
-        text = DEMO_SOURCES.read_text(encoding="utf-8").replace(f"http://127.0.0.1:{DEMO_PORT}", base_url.rstrip("/"))
+        text = DEMO_SOURCES.read_text(encoding="utf-8").replace(
+            f"http://127.0.0.1:{DEMO_PORT}", base_url.rstrip("/")
+        )
         sources = output.resolve().parent / f".{output.name}-demo-sources.yaml"
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(text, encoding="utf-8")

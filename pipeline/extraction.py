@@ -101,7 +101,9 @@ def cached_extract(
             entry.unlink(missing_ok=True)  # a torn cache entry is redone, not trusted
     doc = extract_file(path, fmt, content_type)
     extracted_at = dt.datetime.now(dt.UTC)
-    payload = json.dumps({"extracted_at": extracted_at.isoformat(), "doc": doc_to_json(doc)}, ensure_ascii=False)
+    payload = json.dumps(
+        {"extracted_at": extracted_at.isoformat(), "doc": doc_to_json(doc)}, ensure_ascii=False
+    )
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp = entry.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(payload, encoding="utf-8")

@@ -138,7 +138,17 @@ def _cell(table_key: str, row_key: str, column_key: str, c: RawCell, unit: str |
 
 def _unmapped(table_key: str, label: str, cells: Sequence[RawCell], strategy: str) -> list[Cell]:
     return [
-        Cell(table_key, "unmapped", f"col{i + 1}", c.text or "", parse_number(c.text), None, c.page, label, strategy)
+        Cell(
+            table_key,
+            "unmapped",
+            f"col{i + 1}",
+            c.text or "",
+            parse_number(c.text),
+            None,
+            c.page,
+            label,
+            strategy,
+        )
         for i, c in enumerate(cells)
     ]
 
@@ -193,7 +203,9 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
     guess = "2021" if out.template_votes["2021"] > out.template_votes["2019"] else "2019"
     columns = state.columns or _default_columns(row_key, guess)
     if len(columns) != len(values):
-        out.problems.append(f"active_disclosure row {texts[0]}: {len(values)} values for {len(columns)} columns")
+        out.problems.append(
+            f"active_disclosure row {texts[0]}: {len(values)} values for {len(columns)} columns"
+        )
         out.cells.extend(_unmapped("active_disclosure", texts[0], values, strategy))
         return
     for (col, unit), c in zip(columns, values, strict=True):

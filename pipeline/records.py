@@ -125,7 +125,9 @@ def build_report(
     )
     records = ReportRecords(report=report)
     records.facts = [fact_record(report, c) for c in tables.cells]
-    values = {(c.table_key, c.row_key, c.column_key): c.value for c in tables.cells if c.row_key != "unmapped"}
+    values = {
+        (c.table_key, c.row_key, c.column_key): c.value for c in tables.cells if c.row_key != "unmapped"
+    }
     records.checks = [
         CheckRecord(report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual)
         for c in run_checks(values, template, tables.found)
@@ -157,11 +159,14 @@ def add_sections(records: ReportRecords, sections: list[Section], with_nlp: bool
     for section in sections:
         analysis = nlp.analyse_section(section.text) if with_nlp else None
         tokens = tuple(analysis.tokens) if analysis else ()
-        records.sections.append(SectionRecord(rid, year, code, section.section_no, section.heading, section.text, tokens))
+        records.sections.append(
+            SectionRecord(rid, year, code, section.section_no, section.heading, section.text, tokens)
+        )
         if analysis is None:
             continue
         records.sentences += [
-            SentenceRecord(rid, year, code, section.section_no, i, s) for i, s in enumerate(analysis.sentences)
+            SentenceRecord(rid, year, code, section.section_no, i, s)
+            for i, s in enumerate(analysis.sentences)
         ]
         records.entities += [
             EntityRecord(rid, year, code, section.section_no, e.label, e.text, e.start_char, e.end_char)

@@ -80,12 +80,14 @@ def document_meta(source: Source, doc: FetchedDocument) -> DocumentMeta:
 
 def extract_document(source: Source, doc: FetchedDocument, ctx: RunContext) -> tuple[ReportRecords, bool]:
     """(records of the report in this document, whether it came from the extraction cache)."""
-    extracted, extracted_at, cached = cached_extract(doc.path, doc.sha256, ctx.cache_dir, doc.format, doc.content_type)
+    extracted, extracted_at, cached = cached_extract(
+        doc.path, doc.sha256, ctx.cache_dir, doc.format, doc.content_type
+    )
     records = build_report(extracted, document_meta(source, doc), ctx.run_id, extracted_at, ctx.with_nlp)
     return records, cached
 
 
-def _preference(r: ReportRecords) -> tuple[int, dt.date, str]:
+def _preference(r: ReportRecords) -> tuple[int, int, str]:
     # Latest publication first, then the best-read copy, then a stable tie-break.
     published = r.report.published_date or dt.date.min
     return (-published.toordinal(), _STATUS_RANK[r.report.status], r.report.content_sha256)

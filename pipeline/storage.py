@@ -80,7 +80,9 @@ def write_county(output: Path, records: CountyRecords) -> dict[str, int]:
 
 
 def write_dictionary(output: Path, rows: Sequence[DictionaryRecord]) -> None:
-    _write_atomically(to_arrow("dictionary", rows), output / "dictionary" / "dictionary.parquet", staging_root(output))
+    _write_atomically(
+        to_arrow("dictionary", rows), output / "dictionary" / "dictionary.parquet", staging_root(output)
+    )
 
 
 def read_county(output: Path, table: str, region_code: str) -> pa.Table | None:

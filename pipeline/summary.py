@@ -69,9 +69,13 @@ def duckdb_query(output: str) -> str:
 
 def format_summary(summary: RunSummary) -> str:
     lines = [f"run {summary.run_id}"]
-    lines.append(f"{'county':<8} {'name':<8} {'reports':>7} {'extracted':>9} {'failed':>6} {'checks✗':>8}  state")
+    lines.append(
+        f"{'county':<8} {'name':<8} {'reports':>7} {'extracted':>9} {'failed':>6} {'checks✗':>8}  state"
+    )
     for c in summary.counties:
-        state = "written" if c.written else ("portal down, old rows kept" if not c.listing_ok else "not written")
+        state = (
+            "written" if c.written else ("portal down, old rows kept" if not c.listing_ok else "not written")
+        )
         lines.append(
             f"{c.region_code:<8} {c.region_name:<8} {c.reports:>7} {c.extracted:>9} {c.failed:>6} "
             f"{c.checks_failed:>8}  {state}"
@@ -79,15 +83,14 @@ def format_summary(summary: RunSummary) -> str:
     extracted = sum(c.extracted for c in summary.counties)
     failed = sum(c.failed for c in summary.counties)
     checks = sum(c.checks_failed for c in summary.counties)
-    lines.append(
-        f"reports found {summary.reports}, extracted {extracted}, failed {failed}; identity checks failed {checks}"
-    )
+    lines.append(f"reports found {summary.reports}, extracted {extracted}, failed {failed}")
+    lines.append(f"identity checks failed {checks}")
     problems = [f"  {c.region_code} {c.region_name}: {e}" for c in summary.counties for e in c.errors]
     if problems:
         lines.append("problems:")
         lines += [p if len(p) < 300 else p[:297] + "..." for p in problems]
     out = str(Path(summary.output))
     lines.append(f"data: {out}/{{reports,sections,facts,checks,sentences,entities,dictionary}}/*.parquet")
-    lines.append("query it (duckdb CLI, or: .venv/bin/python -c \"import duckdb; duckdb.sql('''...''').show()\"):")
+    lines.append("query it with the duckdb CLI, or from Python: duckdb.sql(QUERY).show()")
     lines.append(duckdb_query(out))
     return "\n".join(lines)

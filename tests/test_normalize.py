@@ -35,7 +35,7 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
-@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-10**6, max_value=10**6))
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**6), max_value=10**6))
 def test_parse_number_round_trips_printed_decimals(number: object) -> None:
     printed = str(number)
     assert parse_number(printed) == float(printed)
@@ -53,7 +53,8 @@ def test_every_printed_request_label_maps_to_its_key() -> None:
 
 def requests_grid(template: str) -> RawTable:
     header = [
-        ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"] + [None] * 6,
+        ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", None, None, "申请人情况"]
+        + [None] * 6,
         [None, None, None, "自然人", "法人或其他组织", None, None, None, None, "总计"],
         [None, None, None, None, "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", None],
     ]
@@ -62,7 +63,7 @@ def requests_grid(template: str) -> RawTable:
         parts = label.split(" ")
         labels: list[str | None] = [None, None, None]
         labels[3 - len(parts) :] = parts
-        rows.append(labels + [str(i), "0", "", "—", "0", "0", str(i)])
+        rows.append([*labels, str(i), "0", "", "—", "0", "0", str(i)])
     return grid(*header, *rows)
 
 
@@ -109,7 +110,19 @@ def test_review_table_is_one_row_of_fifteen_numbers() -> None:
     numbers = [str(n) for n in range(15)]
     table = grid(
         ["行政复议", None, None, None, None, "行政诉讼"] + [None] * 9,
-        ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计", "未经复议直接起诉", None, None, None, None, "复议后起诉"]
+        [
+            "结果维持",
+            "结果纠正",
+            "其他结果",
+            "尚未审结",
+            "总计",
+            "未经复议直接起诉",
+            None,
+            None,
+            None,
+            None,
+            "复议后起诉",
+        ]
         + [None] * 4,
         numbers,
     )

@@ -12,7 +12,9 @@ def test_headings_found_in_order_despite_preamble_and_table_labels() -> None:
     blocks = [
         TextBlock("某县人民政府办公室2021年政府信息公开工作\n年度报告", 1),
         TextBlock(PREAMBLE, 1),
-        TextBlock("一、 总体情况\n2021年，本机关坚持以公开为常态，\n不公开为例外。\n全年主动公开信息120条。", 1),
+        TextBlock(
+            "一、 总体情况\n2021年，本机关坚持以公开为常态，\n不公开为例外。\n全年主动公开信息120条。", 1
+        ),
         TextBlock("二、主动公开政府信息情况", 2),
         TextBlock("三、收到和处理政府信息公开申请情况", 2),
         TextBlock("一、本年新收政府信息公开申请数量", 2),  # a table label that leaked: not a heading
@@ -33,7 +35,10 @@ def test_headings_found_in_order_despite_preamble_and_table_labels() -> None:
 
 
 def test_a_missing_section_does_not_stop_the_later_ones() -> None:
-    blocks = [TextBlock(t) for t in ("一、总体情况", "甲。", "三、收到和处理政府信息公开申请情况", "六、其他需要报告的事项")]
+    blocks = [
+        TextBlock(t)
+        for t in ("一、总体情况", "甲。", "三、收到和处理政府信息公开申请情况", "六、其他需要报告的事项")
+    ]
     assert [s.section_no for s in split_sections(blocks)] == [0, 1, 3, 6]
 
 

@@ -104,7 +104,11 @@ def test_a_failed_write_keeps_the_old_rows_whole_and_leaves_nothing_in_the_datas
 
 
 def test_a_second_writer_is_refused(tmp_path: Path) -> None:
-    with output_lock(tmp_path), pytest.raises(OutputLocked, match="another nianbao run"), output_lock(tmp_path):
+    with (
+        output_lock(tmp_path),
+        pytest.raises(OutputLocked, match="another nianbao run"),
+        output_lock(tmp_path),
+    ):
         pass
 
 

@@ -1,0 +1,164 @@
+"""The raw archive: every fetched body once, content-addressed, plus an append-only manifest.
+
+Layout under `archive_dir`:
+
+* `objects/<sha[:2]>/<sha256>`: the bytes as served (names from URLs or headers never decide
+  where a file goes);
+* `manifest.jsonl`: one JSON object per fetch (url, fetched_at, status, content_type, sha256,
+  size, etag, last_modified, kind, error). Each row is written with a single `write()` on a file
+  opened for appending, and a torn last line (a crash mid-write) is skipped when reading.
+
+Rows with `sha256` null record fetches that produced no body (errors, refused redirects).
+A 304 row carries the sha256 of the archived copy it reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+import threading
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    url: str
+    fetched_at: str  # ISO 8601, UTC
+    status: int | None
+    content_type: str | None
+    sha256: str | None
+    size: int | None
+    etag: str | None = None
+    last_modified: str | None = None
+    kind: str | None = None  # listing | article | document | robots
+    error: str | None = None
+
+    @property
+    def fetched_at_dt(self) -> dt.datetime:
+        return dt.datetime.fromisoformat(self.fetched_at)
+
+
+@dataclass(frozen=True)
+class StoredBody:
+    sha256: str
+    size: int
+    path: Path
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Archive:
+    """Content-addressed object store plus manifest; safe to use from several threads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.objects = root / "objects"
+        self.manifest_path = root / "manifest.jsonl"
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._latest_body: dict[str, ManifestRow] = {}
+        self._first_seen: dict[str, str] = {}
+        for row in read_manifest(self.manifest_path):
+            self._index(row)
+        _terminate_torn_line(self.manifest_path)
+
+    def object_path(self, sha256: str) -> Path:
+        return self.objects / sha256[:2] / sha256
+
+    def store_chunks(self, chunks: Iterator[bytes]) -> StoredBody:
+        """Stream bytes into the store; an object already there is not written again."""
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.objects, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
+                    fh.write(chunk)
+            sha = digest.hexdigest()
+            target = self.object_path(sha)
+            if target.exists():
+                os.unlink(tmp_name)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_name, target)
+        except BaseException:
+            if os.path.exists(tmp_name):
+                os.unlink(tmp_name)
+            raise
+        return StoredBody(sha, size, target)
+
+    def store_bytes(self, body: bytes) -> StoredBody:
+        return self.store_chunks(iter([body]))
+
+    def record(self, row: ManifestRow) -> None:
+        line = (json.dumps(asdict(row), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        with self._lock:
+            fd = os.open(self.manifest_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+            self._index(row)
+
+    def latest_body(self, url: str) -> ManifestRow | None:
+        """The newest row for `url` that has an archived body (200, or a 304 that reused one)."""
+        with self._lock:
+            return self._latest_body.get(url)
+
+    def first_fetched_at(self, sha256: str) -> dt.datetime | None:
+        """When these bytes were first downloaded (from any URL)."""
+        with self._lock:
+            stamp = self._first_seen.get(sha256)
+        return dt.datetime.fromisoformat(stamp) if stamp else None
+
+    def _index(self, row: ManifestRow) -> None:
+        if row.sha256 is None or not self.object_path(row.sha256).exists():
+            return
+        self._latest_body[row.url] = row
+        if row.status == 200 and row.sha256 not in self._first_seen:
+            self._first_seen[row.sha256] = row.fetched_at
+
+
+def read_manifest(path: Path) -> Iterator[ManifestRow]:
+    """All whole rows in order; a torn or garbled line is skipped, not fatal."""
+    if not path.exists():
+        return
+    with path.open("rb") as fh:
+        for raw in fh:
+            row = _parse_row(raw)
+            if row is not None:
+                yield row
+
+
+def _parse_row(raw: bytes) -> ManifestRow | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        return None
+    if not isinstance(data.get("fetched_at"), str):
+        return None
+    fields: dict[str, Any] = {k: data.get(k) for k in ManifestRow.__dataclass_fields__}
+    return ManifestRow(**fields)
+
+
+def _terminate_torn_line(path: Path) -> None:
+    """After a crash mid-row, end the torn line so the next row starts on its own line."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb+") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) != b"\n":
+            fh.seek(0, os.SEEK_END)
+            fh.write(b"\n")

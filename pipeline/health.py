@@ -1,0 +1,105 @@
+"""Per-source crawl health, kept in one small JSON file.
+
+Where: `health_path(archive_dir)` = `archive_dir.parent / "health.json"` (next to the archive,
+so it travels with it). Content: `{region_code: {last_attempt, last_success,
+consecutive_failures, last_error, documents, errors}}`. A crawl counts as a success when at
+least one listing page was read (`CrawlResult.listing_ok`). The file is replaced atomically.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipeline.archive import utc_now
+from pipeline.sources import Source
+
+if TYPE_CHECKING:
+    from pipeline.crawl import CrawlResult
+
+
+def health_path(archive_dir: Path) -> Path:
+    return archive_dir.parent / "health.json"
+
+
+def load_health(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def update_health(path: Path, region_code: str, result: CrawlResult) -> dict[str, Any]:
+    """Fold one crawl result into the health file; returns the county's new entry."""
+    with _locked(path):
+        return _update_locked(path, region_code, result)
+
+
+def _update_locked(path: Path, region_code: str, result: CrawlResult) -> dict[str, Any]:
+    health = load_health(path)
+    entry = dict(health.get(region_code) or {})
+    now = utc_now().isoformat()
+    entry["last_attempt"] = now
+    entry["documents"] = len(result.documents)
+    entry["errors"] = len(result.errors)
+    if result.listing_ok:
+        entry["last_success"] = now
+        entry["consecutive_failures"] = 0
+    else:
+        entry["consecutive_failures"] = int(entry.get("consecutive_failures") or 0) + 1
+    first_error = result.errors[0] if result.errors else None
+    if first_error is not None:
+        entry["last_error"] = f"{first_error.stage} {first_error.url}: {first_error.message}"
+    elif result.listing_ok:
+        entry["last_error"] = None
+    health[region_code] = entry
+    _write_atomically(path, health)
+    return entry
+
+
+def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
+    """One row per source (in sources order), never-crawled ones included, for `nianbao sources`."""
+    health = load_health(path)
+    rows = []
+    for source in sources:
+        entry = health.get(source.region_code) or {}
+        rows.append(
+            {
+                "region_code": source.region_code,
+                "region_name": source.region_name,
+                "paused": source.paused,
+                "last_attempt": entry.get("last_attempt"),
+                "last_success": entry.get("last_success"),
+                "consecutive_failures": int(entry.get("consecutive_failures") or 0),
+                "last_error": entry.get("last_error"),
+                "documents": entry.get("documents"),
+            }
+        )
+    return rows
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Serialise read-modify-write between counties crawled in parallel (threads or processes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_atomically(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".health-")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1, sort_keys=True)
+    os.replace(tmp, path)
