@@ -1,7 +1,8 @@
 """Per-source crawl health, kept in one small JSON file.
 
-Where: `health_path(archive_dir)` = `archive_dir.parent / "health.json"` (next to the archive,
-so it travels with it). Content: `{region_code: {last_attempt, last_success,
+Where: whatever path the caller passes (the CLI and flow use `<output>/_state/health.json`;
+`health_path(archive_dir)` = `archive_dir.parent / "health.json"` is a default for others).
+Content: `{region_code: {last_attempt, last_success,
 consecutive_failures, last_error, documents, errors}}`. A crawl counts as a success when at
 least one listing page was read (`CrawlResult.listing_ok`). The file is replaced atomically.
 """
