@@ -1,0 +1,449 @@
+"""HTML extractor: an archived CMS article page -> text blocks and raw table grids.
+
+Steps: bytes -> text (strict decoding, see `decode_html`) -> lxml tree -> the element that holds
+the report body (known CMS containers, else the common ancestor of the section headings) ->
+lines and `<table>` grids in reading order -> tab-laid-out "textgrid" tables recognised among the
+lines -> `ExtractedDocument`.
+
+Encodings: a BOM, the charset of the HTTP Content-Type, the charset the page declares, then
+UTF-8, then GB18030, each tried strictly. GB2312/GBK are decoded as GB18030, their superset
+(portals declare gb2312 and then use characters such as 镕 that only GBK has). A declared GB
+charset loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII characters: UTF-8 bytes of
+Chinese text also decode "successfully" as GB18030, into mojibake, while real GBK text is
+practically never valid UTF-8.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
+
+from extractors.textgrid import (
+    CELL_MARK,
+    SpanCell,
+    build_grid,
+    is_blank,
+    join_fragments,
+    normalize_text,
+    split_textgrids,
+)
+from pipeline.schema import Block, ExtractedDocument, RawTable, TextBlock
+
+# ---- decoding ---------------------------------------------------------------------------
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_GB_FAMILY = frozenset({"gb2312", "gbk", "gb18030", "cp936"})
+# A Chinese report is never really written in these; a page declaring them is mislabelled.
+_IGNORED_CODECS = frozenset({"iso8859-1", "cp1252", "ascii", "iso8859-15"})
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str | None
+    encoding: str | None
+    error: str | None = None
+
+
+def _codec_name(label: str | None) -> str | None:
+    """A charset label -> Python's codec name (gb2312/gbk widened to gb18030), None if unusable."""
+    if not label:
+        return None
+    label = label.strip().lower()
+    try:
+        name = codecs.lookup(label).name
+    except LookupError:
+        # x-gbk, gb_2312-80, csGB2312 ...: names browsers know and Python does not.
+        return "gb18030" if "gb" in label else None
+    if name in _GB_FAMILY:
+        return "gb18030"
+    return None if name in _IGNORED_CODECS else name
+
+
+def header_charset(content_type: str | None) -> str | None:
+    match = _HEADER_CHARSET.search(content_type or "")
+    return match.group(1) if match else None
+
+
+def declared_charset(data: bytes) -> str | None:
+    head = data[:8192]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    return match.group(1).decode("ascii") if match else None
+
+
+def _is_utf8_with_non_ascii(data: bytes) -> bool:
+    if data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def candidate_encodings(data: bytes, content_type: str | None) -> list[str]:
+    """The encodings to try strictly, most trusted first."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return [name, "utf-8", "gb18030"]
+    declared = [_codec_name(header_charset(content_type)), _codec_name(declared_charset(data))]
+    order: list[str] = []
+    for candidate in [*declared, "utf-8", "gb18030"]:
+        if candidate == "gb18030" and "utf-8" not in order and _is_utf8_with_non_ascii(data):
+            order.append("utf-8")
+        if candidate and candidate not in order:
+            order.append(candidate)
+    return order
+
+
+def decode_html(data: bytes, content_type: str | None = None) -> Decoded:
+    """Decode strictly with the first candidate that fits; name the offset where each one broke."""
+    failures: list[str] = []
+    for name in candidate_encodings(data, content_type):
+        try:
+            text = data.decode(name)
+        except UnicodeDecodeError as exc:
+            failures.append(f"{name} at offset {exc.start}")
+            continue
+        return Decoded(text.removeprefix("\ufeff"), name)
+    return Decoded(None, None, "html: bytes do not decode as " + " nor as ".join(failures))
+
+
+# ---- finding the report body --------------------------------------------------------------
+
+_KNOWN_CONTAINERS: tuple[str, ...] = (
+    "//*[@id='zoom']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[@id='content']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
+)
+# A numbered section heading ("一、总体情况"): the number alone also starts table row labels.
+_HEADING = re.compile(
+    r"^[一二三四五六七八][、.．]\s*(?:\S{0,12})(总体情况|主动公开|收到和处理|行政复议|问题|其他需要报告)"
+)
+_REPORT_TABLE_WORDS = ("申请人情况", "第二十条", "行政复议", "予以公开")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]")
+_MIN_BODY_CJK = 50
+
+
+def _cjk_count(el: HtmlElement) -> int:
+    return len(_CJK_RUN.findall(el.text_content()))
+
+
+def _heading_anchors(root: HtmlElement) -> list[HtmlElement]:
+    """Elements holding a section heading, plus the tables that look like report tables."""
+    anchors: list[HtmlElement] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        is_report_table = el.tag == "table" and any(w in el.text_content() for w in _REPORT_TABLE_WORDS)
+        is_heading = bool(el.text) and _HEADING.match(normalize_text(el.text_content())[:40]) is not None
+        if is_report_table or is_heading:
+            anchors.append(el)
+    return anchors
+
+
+def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
+    paths = [list(reversed([e, *e.iterancestors()])) for e in elements]
+    common = paths[0][0]
+    for level in zip(*paths, strict=False):
+        if all(node is level[0] for node in level):
+            common = level[0]
+        else:
+            break
+    return common
+
+
+def _known_container(root: HtmlElement, anchors: list[HtmlElement]) -> HtmlElement | None:
+    for xpath in _KNOWN_CONTAINERS:
+        found = [e for e in root.xpath(xpath) if _cjk_count(e) >= _MIN_BODY_CJK]
+        # The container must hold the headings that the page has, not be a sidebar of that class.
+        found = [e for e in found if all(a is e or e in a.iterancestors() for a in anchors)]
+        if found:
+            return max(found, key=_cjk_count)
+    return None
+
+
+@dataclass(frozen=True)
+class Body:
+    element: HtmlElement
+    # The headings/report tables and all their ancestors: never dropped as navigation or footer.
+    protected: frozenset[HtmlElement]
+
+
+def find_body(root: HtmlElement) -> Body:
+    """The element holding the report: a known container, else the ancestor of all headings."""
+    body = root.find("body")
+    body = root if body is None else body
+    anchors = _heading_anchors(body)
+    protected = frozenset(e for a in anchors for e in (a, *a.iterancestors()))
+    known = _known_container(body, anchors)
+    if known is not None:
+        return Body(known, protected)
+    if len(anchors) >= 2:
+        common = _common_ancestor(anchors)
+        while common.tag not in _CONTAINER_TAGS and common.getparent() is not None:
+            common = common.getparent()
+        return Body(common, protected)
+    return Body(body, protected)
+
+
+# ---- walking the body into lines and tables ----------------------------------------------
+
+
+def _tags(names: str) -> frozenset[str]:
+    return frozenset(names.split())
+
+
+_BLOCK_TAGS = _tags(
+    "p div h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article header footer blockquote pre center form "
+    "fieldset address figure figcaption main aside nav hr caption table tr td th tbody thead tfoot"
+)
+_CONTAINER_TAGS = _tags("div section article main td body center form")
+_SKIP_TAGS = _tags(
+    "script style noscript iframe template head title meta link button select input textarea svg object "
+    "map area audio video canvas"
+)
+_JUNK_ATTR = re.compile(
+    r"share|fenxiang|related|xgxx|xglj|breadcrumb|crumb|position|location|\bnav\b|footer|toolbar|"
+    r"bdsharebuttonbox|print",
+    re.IGNORECASE,
+)
+_JUNK_TEXT = ("相关链接", "相关文章", "相关信息", "分享到", "【打印", "打印本页", "关闭窗口")
+# Only these are checked for junk by their text (text_content() of every element is costly).
+_JUNK_TEXT_TAGS = _tags("div ul ol dl section aside")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|mso-hide\s*:\s*all", re.IGNORECASE)
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    return _HIDDEN_STYLE.search(el.get("style", "")) is not None
+
+
+def _is_junk(el: HtmlElement) -> bool:
+    """Navigation, share buttons, related-link lists, footers: by id/class, or by their first words."""
+    attrs = f"{el.get('id', '')} {el.get('class', '')}"
+    if _JUNK_ATTR.search(attrs) or _is_hidden(el):
+        return True
+    if el.tag not in _JUNK_TEXT_TAGS:
+        return False
+    return normalize_text(el.text_content()[:40]).startswith(_JUNK_TEXT)
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    """Tables used for page layout (a single cell, or holding other tables) are walked into."""
+    if table.find(".//table") is not None:
+        return True
+    return len(table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")) <= 1
+
+
+@dataclass
+class _Lines:
+    """Collects raw lines (leading tabs kept: they mark textgrid cells) and tables."""
+
+    out: list[str | RawTable] = field(default_factory=list)
+    buf: list[str] = field(default_factory=list)
+    protected: frozenset[HtmlElement] = frozenset()
+
+    def flush(self, keep_empty_cell: bool = False) -> bool:
+        """Emit the buffered text as a line; False if there was nothing to emit.
+
+        `keep_empty_cell`: a block's own content that is just a tab is an empty textgrid cell
+        (whitespace between blocks is not).
+        """
+        text = "".join(self.buf)
+        self.buf.clear()
+        if is_blank(text) and not (keep_empty_cell and text.startswith(CELL_MARK)):
+            return False
+        self.out.append(text)
+        return True
+
+    def blank(self) -> None:
+        self.out.append("")
+
+
+def _walk(el: HtmlElement, lines: _Lines, in_cell: bool = False) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if not tag or tag in _SKIP_TAGS:
+        return
+    if (_is_hidden(el) if in_cell else _is_junk(el)) and el not in lines.protected:
+        return
+    if tag == "br":
+        if not lines.flush(keep_empty_cell=True):
+            lines.blank()
+        return
+    if tag == "table" and not in_cell and not _is_layout_table(el):
+        lines.flush()
+        caption = el.find("caption")
+        if caption is not None and not is_blank(caption.text_content()):
+            lines.out.append(caption.text_content())
+        lines.out.append(_table_to_grid(el))
+        return
+    if tag == "pre":  # preformatted text keeps its line breaks (and any tab-laid-out table)
+        lines.flush()
+        for line in el.text_content().split("\n"):
+            lines.out.append(line if line.startswith(CELL_MARK) or not is_blank(line) else "")
+        return
+    is_block = tag in _BLOCK_TAGS
+    if is_block:
+        lines.flush()
+    before = len(lines.out)
+    lines.buf.append(el.text or "")
+    for child in el:
+        _walk(child, lines, in_cell)
+        lines.buf.append(child.tail or "")
+    if is_block and not lines.flush(keep_empty_cell=True) and len(lines.out) == before:
+        lines.blank()  # an empty paragraph: in a textgrid it separates rows
+
+
+def body_to_lines(body: Body) -> list[str | RawTable]:
+    lines = _Lines(protected=body.protected)
+    lines.buf.append(body.element.text or "")
+    for child in body.element:
+        _walk(child, lines)
+        lines.buf.append(child.tail or "")
+    lines.flush()
+    return lines.out
+
+
+def _cell_text(cell: HtmlElement) -> str:
+    if len(cell) == 0:
+        return normalize_text(cell.text or "")
+    lines = _Lines()
+    lines.buf.append(cell.text or "")
+    for child in cell:
+        _walk(child, lines, in_cell=True)
+        lines.buf.append(child.tail or "")
+    lines.flush()
+    return join_fragments(line for line in lines.out if isinstance(line, str))
+
+
+def _span(cell: HtmlElement, attr: str, limit: int) -> int:
+    match = re.match(r"\s*(\d+)", cell.get(attr, "1"))
+    value = int(match.group(1)) if match else 1
+    return limit if value == 0 else max(1, min(value, limit))
+
+
+def _table_to_grid(table: HtmlElement) -> RawTable:
+    trs: list[HtmlElement] = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    rows: list[list[SpanCell]] = []
+    for r, tr in enumerate(trs):
+        cells: list[HtmlElement] = tr.xpath("./td|./th")
+        rows.append(
+            [
+                SpanCell(_cell_text(c), _span(c, "rowspan", len(trs) - r), _span(c, "colspan", 200))
+                for c in cells
+            ]
+        )
+    return build_grid(rows, strategy="html-table")
+
+
+# ---- title --------------------------------------------------------------------------------
+
+_SITE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|--?|—+|–)\s*")
+
+
+def _title_candidates(root: HtmlElement) -> Iterator[str]:
+    for el in root.xpath("//h1|//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]"):
+        text = normalize_text(el.text_content())
+        if 0 < len(text) <= 120:
+            yield text
+
+
+def _strip_site_name(title: str) -> str:
+    parts = [p for p in _SITE_SEPARATOR.split(normalize_text(title)) if p]
+    with_report = [p for p in parts if "报告" in p]
+    return (with_report or parts or [""])[0]
+
+
+def find_title(root: HtmlElement, blocks: list[Block]) -> str | None:
+    candidates = list(_title_candidates(root))
+    for text in candidates:
+        if "报告" in text:
+            return text
+    page_title = root.find(".//title")
+    stripped = _strip_site_name(page_title.text_content()) if page_title is not None else ""
+    if "报告" in stripped or (stripped and not candidates):
+        return stripped
+    if candidates:
+        return candidates[0]
+    first_texts = [b.text for b in blocks[:3] if isinstance(b, TextBlock)]
+    return next((t for t in first_texts if "报告" in t), None)
+
+
+# ---- the extractor ------------------------------------------------------------------------
+
+
+def items_to_blocks(items: list[str | RawTable]) -> list[Block]:
+    blocks: list[Block] = []
+    for item in items:
+        if isinstance(item, RawTable):
+            blocks.append(item)
+        elif text := normalize_text(item):
+            blocks.append(TextBlock(text, page=None))
+    return blocks
+
+
+def _parse(text: str) -> HtmlElement:
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
+    return lxml.html.document_fromstring(text, parser=parser)
+
+
+def _failed(problem: str) -> ExtractedDocument:
+    return ExtractedDocument(format="html", problems=[problem], status="failed")
+
+
+def extract_text(text: str) -> ExtractedDocument:
+    """Decoded page text -> blocks in reading order, with the title."""
+    try:
+        root = _parse(text)
+    except (etree.ParserError, ValueError) as exc:
+        return _failed(f"html: page does not parse ({exc})")
+    body = find_body(root)
+    blocks = items_to_blocks(_split_all_textgrids(body_to_lines(body)))
+    if not blocks:
+        return _failed("html: no text found in the page body")
+    return ExtractedDocument(format="html", blocks=blocks, title=find_title(root, blocks))
+
+
+def _split_all_textgrids(items: list[str | RawTable]) -> list[str | RawTable]:
+    """Run the textgrid reader over each stretch of lines between `<table>` grids."""
+    out: list[str | RawTable] = []
+    run: list[str] = []
+    for item in [*items, None]:
+        if isinstance(item, str):
+            run.append(item)
+            continue
+        out.extend(split_textgrids(run))
+        run = []
+        if item is not None:
+            out.append(item)
+    return out
+
+
+def extract(path: Path, content_type: str | None = None) -> ExtractedDocument:
+    """Read one archived HTML page. Never raises for a bad document: status "failed" instead."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return _failed(f"html: cannot read {path.name} ({exc.strerror})")
+    decoded = decode_html(data, content_type)
+    if decoded.text is None:
+        return _failed(f"{decoded.error} ({path.name})")
+    return extract_text(decoded.text)

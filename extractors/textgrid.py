@@ -1,0 +1,157 @@
+"""Text helpers shared by the HTML and DOCX extractors, and the "textgrid" table reader.
+
+* `normalize_text` / `join_fragments`: whitespace normalisation that knows Chinese text has no
+  spaces between words, so a line wrap inside a cell must not become a space.
+* `split_textgrids`: finds tables laid out as text lines (each cell starts a new line with a tab,
+  long cells wrap onto further lines, a blank line ends a row), the layout of pages whose table
+  survives only as text (see `shared/seeds/`).
+* `build_grid`: places cells with row/column spans into a full grid, covered cells as None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from pipeline.schema import RawCell, RawTable
+
+# CJK ideographs, CJK/full-width punctuation and the quotes/dashes Chinese text uses.
+_CJK_CLASS = (
+    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f"
+    "\uff01-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b7\U00020000-\U0003134f"
+)
+_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
+# Every kind of space a Chinese web page or Word file uses, including the full-width U+3000.
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+
+
+def is_cjk(char: str) -> bool:
+    return bool(_CJK_CHAR.fullmatch(char))
+
+
+def normalize_text(text: str) -> str:
+    """Collapse all whitespace to single spaces, drop spaces between two CJK characters, trim."""
+    text = _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
+    return _SPACE_BETWEEN_CJK.sub("", text)
+
+
+def is_blank(text: str) -> bool:
+    # str.strip() already treats U+00A0 and U+3000 as whitespace.
+    return not _INVISIBLE.sub("", text).strip()
+
+
+def join_fragments(fragments: Iterable[str]) -> str:
+    """Join the lines of one cell: nothing next to a CJK character, a space between Latin/digit runs."""
+    out = ""
+    for fragment in (normalize_text(f) for f in fragments):
+        if not fragment:
+            continue
+        if out and not is_cjk(out[-1]) and not is_cjk(fragment[0]):
+            out += " "
+        out += fragment
+    return out
+
+
+# ---- textgrid ---------------------------------------------------------------------------
+
+CELL_MARK = "\t"
+
+
+@dataclass
+class _GridParse:
+    rows: list[list[str]]
+    end: int  # index of the first line after the grid
+
+
+def _parse_grid(lines: Sequence[str], start: int) -> _GridParse:
+    rows: list[list[str]] = []
+    row: list[list[str]] = []
+    cell: list[str] | None = None
+    i = start
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith(CELL_MARK):
+            cell = [line[len(CELL_MARK) :]]
+            row.append(cell)
+        elif is_blank(line):
+            if row:
+                rows.append([join_fragments(c) for c in row])
+            row, cell = [], None
+        elif cell is not None:
+            cell.append(line)  # a long cell wrapped onto the next line
+        else:
+            break  # text after a blank line: the table is over
+        i += 1
+    if row:
+        rows.append([join_fragments(c) for c in row])
+    return _GridParse(rows, i)
+
+
+def _looks_like_grid(rows: list[list[str]]) -> bool:
+    return len(rows) >= 2 and max(len(r) for r in rows) >= 2
+
+
+def split_textgrids(lines: Sequence[str]) -> list[str | RawTable]:
+    """Lines of text -> the same lines with every tab-laid-out table replaced by a RawTable.
+
+    Rows are as printed (a row holds the cells of one printed row, so rows may differ in length);
+    a cell that is empty in the text is an empty string.
+    """
+    out: list[str | RawTable] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].startswith(CELL_MARK):
+            out.append(lines[i])
+            i += 1
+            continue
+        parsed = _parse_grid(lines, i)
+        if _looks_like_grid(parsed.rows):
+            rows = tuple(tuple(RawCell(text) for text in r) for r in parsed.rows)
+            out.append(RawTable(rows=rows, page=None, strategy="html-textgrid"))
+        else:
+            out.extend(lines[i : parsed.end])
+        i = parsed.end
+    return out
+
+
+# ---- span expansion ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpanCell:
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+
+
+def build_grid(rows: Sequence[Sequence[SpanCell]], strategy: str) -> RawTable:
+    """Place spanning cells into a rectangular grid: text in the top-left cell, None where covered.
+
+    Positions no cell reaches (short rows) are empty strings.
+    """
+    taken: dict[tuple[int, int], str | None] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            taken[(r, c)] = cell.text
+            for dr in range(max(1, cell.rowspan)):
+                for dc in range(max(1, cell.colspan)):
+                    # Overlapping spans (broken markup) never overwrite another cell's text.
+                    taken.setdefault((r + dr, c + dc), None)
+            c += max(1, cell.colspan)
+    n_rows = len(rows)
+    n_cols = max((c + 1 for (r, c) in taken if r < n_rows), default=0)
+    grid = tuple(tuple(RawCell(taken.get((r, c), "")) for c in range(n_cols)) for r in range(n_rows))
+    return RawTable(rows=grid, page=None, strategy=strategy)
+
+
+def build_grid_from_rows(rows: Sequence[Sequence[RawCell]], strategy: str) -> RawTable:
+    """Rows already expanded (covered cells None) -> a rectangular RawTable, short rows padded with ""."""
+    width = max((len(r) for r in rows), default=0)
+    grid = tuple(tuple(r) + (RawCell(""),) * (width - len(r)) for r in rows)
+    return RawTable(rows=grid, page=None, strategy=strategy)
