@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
+import resource
 from dataclasses import asdict
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from extractors import UNSUPPORTED_FORMATS, detect_format, registry
 from pipeline import PIPELINE_VERSION
 from pipeline.schema import Block, ExtractedDocument, RawCell, RawTable, TextBlock
+from pipeline.settings import ExtractionLimits
 
 # Bump when an extractor's output changes, so cached extractions are redone.
 EXTRACTION_VERSION = f"{PIPELINE_VERSION}-1"
@@ -48,6 +52,75 @@ def extract_file(path: Path, fmt: str | None = None, content_type: str | None = 
             status="failed",
             problems=[f"extract ({fmt}): {type(exc).__name__}: {exc}"],
         )
+
+
+# ---- limits: each document in its own short-lived worker process ----------------------------
+
+# forkserver: workers fork from a clean, single-threaded server that has the extractors imported,
+# so starting one is cheap and safe even while Prefect's threads run in the parent.
+_WORKERS = multiprocessing.get_context("forkserver")
+_WORKERS.set_forkserver_preload(
+    ["pipeline.extraction", "extractors.pdf", "extractors.html", "extractors.docx"]
+)
+
+
+def _address_space_bytes() -> int:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * resource.getpagesize()
+
+
+def _extract_in_worker(
+    conn: Connection, path: str, fmt: str | None, content_type: str | None, memory: int | None
+) -> None:
+    if memory is not None:
+        limit = _address_space_bytes() + memory
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        doc = extract_file(Path(path), fmt, content_type)
+    except MemoryError:
+        doc = ExtractedDocument(
+            "unknown", status="failed", problems=["extract: ran out of the worker's memory cap"]
+        )
+    conn.send(doc_to_json(doc))
+    conn.close()
+
+
+def _stopped(fmt: str | None, problem: str) -> ExtractedDocument:
+    return ExtractedDocument(format=fmt or "unknown", status="failed", problems=[problem])  # type: ignore[arg-type]
+
+
+def extract_limited(
+    path: Path,
+    fmt: str | None = None,
+    content_type: str | None = None,
+    limits: ExtractionLimits | None = None,
+) -> ExtractedDocument:
+    """`extract_file` in a worker process that is killed past the per-document time limit."""
+    limits = limits or ExtractionLimits()
+    receiver, sender = _WORKERS.Pipe(duplex=False)
+    worker = _WORKERS.Process(
+        target=_extract_in_worker,
+        args=(sender, str(path), fmt, content_type, limits.worker_memory_bytes),
+        daemon=True,
+    )
+    worker.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.document_seconds):
+            worker.kill()
+            return _stopped(
+                fmt, f"extract: stopped after the {limits.document_seconds:g} s per-document time limit"
+            )
+        try:
+            return doc_from_json(receiver.recv())
+        except EOFError:
+            worker.join(5)
+            return _stopped(fmt, f"extract: the extraction worker died (exit code {worker.exitcode})")
+    finally:
+        receiver.close()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
 
 
 # ---- cache ---------------------------------------------------------------------------------
@@ -89,7 +162,12 @@ def doc_from_json(data: dict[str, Any]) -> ExtractedDocument:
 
 
 def cached_extract(
-    path: Path, sha256: str, cache_dir: Path, fmt: str | None = None, content_type: str | None = None
+    path: Path,
+    sha256: str,
+    cache_dir: Path,
+    fmt: str | None = None,
+    content_type: str | None = None,
+    limits: ExtractionLimits | None = None,
 ) -> tuple[ExtractedDocument, dt.datetime, bool]:
     """(document, extracted_at, from_cache): extraction is redone only for new bytes or a new version."""
     entry = cache_dir / f"{sha256}-{EXTRACTION_VERSION}.json"
@@ -99,7 +177,7 @@ def cached_extract(
             return doc_from_json(data["doc"]), dt.datetime.fromisoformat(data["extracted_at"]), True
         except (ValueError, KeyError, TypeError):
             entry.unlink(missing_ok=True)  # a torn cache entry is redone, not trusted
-    doc = extract_file(path, fmt, content_type)
+    doc = extract_limited(path, fmt, content_type, limits)
     extracted_at = dt.datetime.now(dt.UTC)
     payload = json.dumps(
         {"extracted_at": extracted_at.isoformat(), "doc": doc_to_json(doc)}, ensure_ascii=False

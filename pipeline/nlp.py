@@ -158,7 +158,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         close = matching_close(text, i) if ch in PAIRS else None
         if close is not None:
             i = close + 1
-            if text[close - 1] in TERMINATORS:  # “……。” ends the sentence after the quote
+            if text[close - 1] in "。！？":  # “……。” ends the sentence after the quote
                 i = skip_closers(text, i)
                 bounds.append((start, i))
                 start = i
@@ -202,7 +202,9 @@ DOC_NO_RE = re.compile(
     rf"|([{HAN}]{{0,12}}令)\s*第\s*\d+\s*号"
 )
 # Words that precede a document number but are not part of its issuer prefix.
-DOC_NO_LEAD_RE = re.compile(r"^.*(?:印发|下发|转发|根据|按照|依据|参照|执行|落实|贯彻|了|的|和|及|与|即|见|以)")
+DOC_NO_LEAD_RE = re.compile(
+    r"^.*(?:印发|下发|转发|根据|按照|依据|参照|执行|落实|贯彻|了|的|和|及|与|即|见|以)"
+)
 MONEY_RE = re.compile(r"\d[\d,，]*(?:\.\d+)?\s*(?:余|多)?\s*(?:万|亿)?\s*元")
 DATE_RE = re.compile(
     r"(?:(?:19|20)\d\d|[〇零一二三四五六七八九]{4})\s*年(?:度|\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?)?"
@@ -235,25 +237,33 @@ def quantity_entities(text: str, token_starts: set[int], token_ends: set[int]) -
         yield Entity("QUANTITY", m.group(), m.start(), m.end())
 
 
+def word_set(*lines: str) -> frozenset[str]:
+    return frozenset(w for line in lines for w in line.split())
+
+
 ORG_SUFFIXES = ("人民政府", "政府", "办公室", "办公厅", "局", "委员会", "办事处", "中心", "国务院")
-NOT_ORG_TOKENS = frozenset(
-    "大局 全局 格局 布局 开局 结局 当局 僵局 时局 政局 变局 新局 市中心 城市中心 地方政府 中央政府".split()
+NOT_ORG_ENDINGS = tuple(
+    sorted(word_set("大局 全局 格局 布局 开局 结局 僵局 变局", "市中心 地方政府 中央政府"))
 )
 # Words that never start or sit inside an organisation name: the verb or particle before it.
-ORG_BOUNDARY_WORDS = frozenset(
-    """在 由 对 向 为 将 经 了 的 与 及 或 是 把 被 给 从 按 据 让 使 请 即 并 且 也 都 已 等 之 各 全 该 本 我 其 每 以
-    设立 成立 设置 明确 印发 下发 转发 承担 负责 配合 推进 指导 会同 联合 组织 围绕 坚持 落实 通过 按照 根据 依据
-    依托 协调 承办 受理 提出 报送 报请 要求 督促 召开 参加 建立 确定 开展 做好 加强 推动 实现 提供 发挥 以及 并且
-    全县 全市 全省 全区 全镇 全乡 各级 各部门 相关 有关 其他 我县 我市 我区 我省 本县 本市 本区 本级 本机关 我局
-    我委 本局 本中心 及时 认真 积极 主动 作为 成为 属于 交由 转交 移交 委托 授权 牵头 分管 联系 咨询 报 向社会
-    各镇 各县区 各区县 各乡镇 所属 下属 上级 同级 上报 抄送 召集 邀请 安排 部署 要 到 至 于 和""".split()
+ORG_BOUNDARY_WORDS = word_set(
+    "在 由 对 向 为 将 经 了 的 与 及 或 是 把 被 给 从 按 据 让 使 请 即 并 且",
+    "也 都 已 等 之 各 全 该 本 我 其 每 以 要 到 至 于 和 报",
+    "设立 成立 设置 明确 印发 下发 转发 承担 负责 配合 推进 指导 会同 联合",
+    "组织 围绕 坚持 落实 通过 按照 根据 依据 依托 协调 承办 受理 提出 报送",
+    "报请 要求 督促 召开 参加 建立 确定 开展 做好 加强 推动 实现 提供 发挥",
+    "以及 并且 及时 认真 积极 主动 作为 成为 属于 交由 转交 移交 委托 授权",
+    "牵头 分管 联系 咨询 向社会 所属 下属 上级 同级 上报 抄送 召集 邀请 安排 部署",
+    "全县 全市 全省 全区 全镇 全乡 各级 各部门 各镇 各县区 各区县 各乡镇 相关 有关 其他",
+    "我县 我市 我区 我省 本县 本市 本区 本级 本机关 我局 我委 本局 本中心",
 )
-LEVEL_TOKENS = frozenset("省 市 县 区 镇 乡 州 旗 国家 中共 中央 党中央 国务院 中华人民共和国".split())
+LEVEL_TOKENS = word_set("省 市 县 区 镇 乡 州 旗 国家 中共 中央 党中央 国务院 中华人民共和国")
 PLACE_RE = re.compile(rf"^[{HAN}]{{1,8}}(?:省|市|县|区|镇|乡|旗|州|街道)(?:政府|人民政府)?$")
-NOT_PLACE = frozenset(
-    "城市 超市 都市 城区 社区 园区 开发区 景区 市区 辖区 片区 小区 地区 山区 城乡 乡镇 城镇 村镇 集镇 全县 全市 全区".split()
+NOT_PLACE = word_set(
+    "城市 超市 都市 城区 社区 园区 开发区 景区 市区 辖区 片区 小区",
+    "地区 山区 城乡 乡镇 城镇 村镇 集镇 全县 全市 全区",
 )
-CENTRE_NOT_BODY_NEXT = frozenset("工作 任务 城区 环节 地位 位置 思想 内容".split())
+CENTRE_NOT_BODY_NEXT = word_set("工作 任务 城区 环节 地位 位置 思想 内容")
 MAX_ORG_CHARS = 30
 
 
@@ -270,25 +280,22 @@ def is_han_word(word: str) -> bool:
 def org_end_length(words: list[str], i: int) -> int:
     """How many chars of token i end an organisation name (0: none); HMM may glue on a particle (局等)."""
     word = words[i]
-    if len(word) >= 2 and word[-1] in ORG_BOUNDARY_WORDS and is_org_end(words[:i] + [word[:-1]], i):
-        return len(word) - 1
-    return len(word) if is_org_end(words, i) else 0
-
-
-def is_org_end(words: list[str], i: int) -> bool:
-    """Does token i end an organisation name (given its neighbours)?"""
-    word = words[i]
-    if word in NOT_ORG_TOKENS or not word.endswith(ORG_SUFFIXES):
-        return False
     prev = words[i - 1] if i > 0 else ""
     nxt = words[i + 1] if i + 1 < len(words) else ""
+    if len(word) >= 2 and word[-1] in ORG_BOUNDARY_WORDS and is_org_end(word[:-1], prev, word[-1]):
+        return len(word) - 1
+    return len(word) if is_org_end(word, prev, nxt) else 0
+
+
+def is_org_end(word: str, prev: str, nxt: str) -> bool:
+    """Does `word` end an organisation name, given the tokens before and after it?"""
+    if word.endswith(NOT_ORG_ENDINGS) or not word.endswith(ORG_SUFFIXES):
+        return False
     if word == "政府":
         return is_place_like(prev)
     if word.endswith("政府") and not word.endswith("人民政府"):
         return is_place_like(word[: -len("政府")]) or is_place_like(prev)
-    if word.endswith("中心") and nxt in CENTRE_NOT_BODY_NEXT:
-        return False
-    return True
+    return not (word.endswith("中心") and nxt in CENTRE_NOT_BODY_NEXT)
 
 
 def can_continue_left(words: list[str], i: int) -> bool:
@@ -297,7 +304,7 @@ def can_continue_left(words: list[str], i: int) -> bool:
     if not is_han_word(word):
         return False
     if word == "和":  # 住房和城乡建设局, but not 县政府和县政府办公室
-        return i > 0 and is_han_word(words[i - 1]) and not is_org_end(words, i - 1)
+        return i > 0 and is_han_word(words[i - 1]) and not org_end_length(words, i - 1)
     return word not in ORG_BOUNDARY_WORDS
 
 
@@ -325,7 +332,7 @@ def leading_particle_chars(word: str) -> int:
 
 def government_prefix(words: list[str], i: int) -> str | None:
     """'政府' or '人民政府' when token i starts with it right after a place (县 + 政府网站)."""
-    if i == 0 or not is_place_like(words[i - 1]) or is_org_end(words, i):
+    if i == 0 or not is_place_like(words[i - 1]) or org_end_length(words, i):
         return None
     for prefix in ("人民政府", "政府"):
         if words[i].startswith(prefix):
@@ -354,13 +361,14 @@ def org_spans(words: list[str]) -> Iterator[tuple[int, int, int]]:
 
 def org_entities(doc: Doc) -> Iterator[Entity]:
     words = [t.text for t in doc]
+    text = doc.text  # spaCy rebuilds Doc.text on every access
     for start, end, last_chars in org_spans(words):
         start_char = doc[start].idx + leading_particle_chars(words[start])
         end_char = doc[end].idx + last_chars
-        text = doc.text[start_char:end_char]
-        suffix = max((s for s in ORG_SUFFIXES if text.endswith(s)), key=len)
-        if text == "国务院" or len(text) > len(suffix):
-            yield Entity("ORG", text, start_char, end_char)
+        name = text[start_char:end_char]
+        suffix = max((s for s in ORG_SUFFIXES if name.endswith(s)), key=len)
+        if name == "国务院" or len(name) > len(suffix):
+            yield Entity("ORG", name, start_char, end_char)
 
 
 def resolve_overlaps(candidates: list[Entity]) -> list[Entity]:

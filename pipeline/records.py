@@ -12,13 +12,11 @@ from pipeline.normalize import Cell, TablesResult, detect_template, parse_tables
 from pipeline.schema import (
     TABLE_KEYS,
     CheckRecord,
-    EntityRecord,
     ExtractedDocument,
     FactRecord,
     ReportRecord,
     ReportRecords,
     SectionRecord,
-    SentenceRecord,
     Status,
     Template,
 )
@@ -158,17 +156,16 @@ def add_sections(records: ReportRecords, sections: list[Section], with_nlp: bool
     rid, year, code = report.report_id, report.year, report.region_code
     for section in sections:
         analysis = nlp.analyse_section(section.text) if with_nlp else None
-        tokens = tuple(analysis.tokens) if analysis else ()
+        tokens = analysis.tokens if analysis else ()
         records.sections.append(
             SectionRecord(rid, year, code, section.section_no, section.heading, section.text, tokens)
         )
         if analysis is None:
             continue
-        records.sentences += [
-            SentenceRecord(rid, year, code, section.section_no, i, s)
-            for i, s in enumerate(analysis.sentences)
-        ]
-        records.entities += [
-            EntityRecord(rid, year, code, section.section_no, e.label, e.text, e.start_char, e.end_char)
-            for e in analysis.entities
-        ]
+        no = section.section_no
+        records.sentences += nlp.sentence_records(
+            analysis, report_id=rid, year=year, region_code=code, section_no=no
+        )
+        records.entities += nlp.entity_records(
+            analysis, report_id=rid, year=year, region_code=code, section_no=no
+        )

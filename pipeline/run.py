@@ -14,6 +14,7 @@ from pipeline.crawl import CrawlResult, CrawlSettings, FetchedDocument, crawl_so
 from pipeline.extraction import cached_extract
 from pipeline.records import DocumentMeta, build_report
 from pipeline.schema import CountyRecords, ReportRecords
+from pipeline.settings import Settings
 from pipeline.sources import Source
 from pipeline.storage import write_county
 
@@ -27,8 +28,12 @@ Progress = Callable[[str], None]
 class RunContext:
     output: Path
     run_id: str
-    crawl: CrawlSettings = field(default_factory=CrawlSettings)
+    settings: Settings = field(default_factory=Settings)
     with_nlp: bool = True
+
+    @property
+    def crawl(self) -> CrawlSettings:
+        return self.settings.crawl
 
     @property
     def archive_dir(self) -> Path:

@@ -1,0 +1,63 @@
+"""Extraction entry point: formats, limits and the content-hash cache."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pipeline.extraction import cached_extract, extract_file, extract_limited, sha256_file
+from pipeline.settings import ExtractionLimits
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PDF = FIXTURES / "pdf-2019-stsong" / "report.pdf"
+
+
+def test_legacy_word_and_wps_files_are_unsupported_and_named(tmp_path: Path) -> None:
+    for name in ("report.doc", "report.wps"):
+        path = tmp_path / name
+        path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+        doc = extract_file(path)
+        assert doc.status == "unsupported_format"
+        assert path.suffix[1:] in doc.problems[0]
+
+
+def test_html_error_page_saved_as_pdf_is_read_as_what_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "report.pdf"
+    path.write_text("<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>", encoding="utf-8")
+    doc = extract_file(path)
+    assert doc.format == "html"
+    assert doc.status is None or doc.status == "failed"
+
+
+def test_a_document_past_the_time_limit_is_stopped_and_recorded() -> None:
+    doc = extract_limited(PDF, "pdf", None, ExtractionLimits(document_seconds=0.001))
+    assert doc.status == "failed"
+    assert "per-document time limit" in doc.problems[0]
+
+
+def test_a_worker_that_runs_out_of_memory_fails_alone(tmp_path: Path) -> None:
+    page = tmp_path / "huge.html"
+    cell = "<td>一、总体情况</td>" * 1000
+    page.write_text("<html><body><table>" + f"<tr>{cell}</tr>" * 2000 + "</table></body></html>", encoding="utf-8")
+    doc = extract_limited(page, "html", None, ExtractionLimits(worker_memory_bytes=32 * 1024**2))
+    assert doc.status == "failed"
+    assert "MemoryError" in doc.problems[0] or "memory" in doc.problems[0] or "died" in doc.problems[0]
+
+
+def test_the_worker_gives_the_same_document_as_a_direct_call() -> None:
+    direct = extract_file(PDF)
+    limited = extract_limited(PDF, "pdf", None, ExtractionLimits())
+    assert limited == direct
+
+
+def test_cached_extraction_is_reused_until_the_bytes_change(tmp_path: Path) -> None:
+    sha = sha256_file(PDF)
+    first, at, cached = cached_extract(PDF, sha, tmp_path)
+    assert not cached
+    again, at_again, cached_again = cached_extract(PDF, sha, tmp_path)
+    assert cached_again and at_again == at and again == first
+    (entry,) = tmp_path.glob(f"{sha}-*.json")
+    entry.write_text("{torn", encoding="utf-8")
+    _, at_redone, cached_redone = cached_extract(PDF, sha, tmp_path)
+    assert not cached_redone and at_redone > at
+    assert json.loads(entry.read_text(encoding="utf-8"))["doc"]["format"] == "pdf"
