@@ -38,7 +38,8 @@ def test_a_document_past_the_time_limit_is_stopped_and_recorded() -> None:
 def test_a_worker_that_runs_out_of_memory_fails_alone(tmp_path: Path) -> None:
     page = tmp_path / "huge.html"
     cell = "<td>一、总体情况</td>" * 1000
-    page.write_text("<html><body><table>" + f"<tr>{cell}</tr>" * 2000 + "</table></body></html>", encoding="utf-8")
+    rows = f"<tr>{cell}</tr>" * 2000
+    page.write_text(f"<html><body><table>{rows}</table></body></html>", encoding="utf-8")
     doc = extract_limited(page, "html", None, ExtractionLimits(worker_memory_bytes=32 * 1024**2))
     assert doc.status == "failed"
     assert "MemoryError" in doc.problems[0] or "memory" in doc.problems[0] or "died" in doc.problems[0]

@@ -97,8 +97,10 @@ def test_county_run_triggered_through_the_api_lands_its_rows(
         assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["0 2 * * *"]
         assert nightly["schedules"][0]["schedule"]["timezone"] == "Asia/Shanghai"
         run = subprocess.run(
-            [BIN / "prefect", "deployment", "run", "county/county"]
-            + ["--params", json.dumps({"region_code": "370321"}), "--watch", "--watch-timeout", "300"],
+            [
+                *(BIN / "prefect", "deployment", "run", "county/county"),
+                *("--params", json.dumps({"region_code": "370321"}), "--watch", "--watch-timeout", "300"),
+            ],
             env=prefect_env,
             cwd=REPO,
             capture_output=True,
