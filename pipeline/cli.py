@@ -163,8 +163,15 @@ def cmd_sources(sources: Path, output: Path) -> int:
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 2
+    print(
+        f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5}  last error"
+    )
     for row in rows:
-        print("  ".join(f"{k}={v}" for k, v in row.items()))
+        success = (row["last_success"] or "never")[:16].replace("T", " ")
+        print(
+            f"{row['region_code']:<8} {row['region_name']:<8} {'yes' if row['paused'] else 'no':<6} {success:<17} "
+            f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5}  {row['last_error'] or ''}"
+        )
     return 0
 
 
