@@ -163,13 +163,12 @@ def cmd_sources(sources: Path, output: Path) -> int:
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 2
-    print(
-        f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5}  last error"
-    )
+    print(f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5}  error")
     for row in rows:
         success = (row["last_success"] or "never")[:16].replace("T", " ")
+        paused = "yes" if row["paused"] else "no"
         print(
-            f"{row['region_code']:<8} {row['region_name']:<8} {'yes' if row['paused'] else 'no':<6} {success:<17} "
+            f"{row['region_code']:<8} {row['region_name']:<8} {paused:<6} {success:<17} "
             f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5}  {row['last_error'] or ''}"
         )
     return 0
