@@ -32,16 +32,15 @@ pytest: $(VENV)/.installed
 
 ## make bench: benchmarks; results go to docs/benchmarks.md by hand, with machine and date
 bench: $(VENV)/.installed
-	$(BIN)/python bench/bench_pdf.py
+	$(BIN)/python bench/bench_pdf.py --write docs/benchmarks-pdf.md
 	$(BIN)/python bench/bench_html_docx.py
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_nlp.py
 	$(BIN)/python bench/bench_run.py
 
-## make fixtures (dev only): regenerate tests/fixtures and demo/portals; needs reportlab, python-docx
-## and Debian's fonts-wqy-zenhei. CI never runs this: the generated files are committed.
+## make fixtures (dev only): regenerate tests/fixtures and demo/portals; needs Debian's
+## fonts-wqy-zenhei (and LibreOffice for the Word-like PDF case). CI never runs this: the files are committed.
 fixtures: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[gen]'
 	$(BIN)/python -m tests.fixturegen
 
 clean:
