@@ -14,8 +14,15 @@ _NULL_FORMS = frozenset({"", "-", "--", "—", "——", "–", "/", "\\", "无"
 
 
 def fold(text: str) -> str:
-    """Fold a label for matching: NFKC, no whitespace at all."""
-    return _WS.sub("", unicodedata.normalize("NFKC", text))
+    """Fold a label for matching: NFKC, no whitespace at all (idempotent).
+
+    Removing whitespace can bring a combining mark next to a letter it then composes with
+    (NFKC turns "´" into a space plus a combining accent), so fold until nothing changes.
+    """
+    folded = _WS.sub("", unicodedata.normalize("NFKC", text))
+    while (again := _WS.sub("", unicodedata.normalize("NFKC", folded))) != folded:
+        folded = again
+    return folded
 
 
 def squash_cjk_breaks(text: str) -> str:

@@ -35,6 +35,10 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
+def test_fold_regression_a_spacing_accent_composes_after_whitespace_removal() -> None:
+    assert fold("A´") == fold(fold("A´")) == "Á"
+
+
 @given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**6), max_value=10**6))
 def test_parse_number_round_trips_printed_decimals(number: object) -> None:
     printed = str(number)
