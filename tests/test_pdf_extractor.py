@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.pdf import extract
+from extractors.pdf_tables import cover_unprinted_blanks
 from extractors.pdf_text import (
     Line,
     clean_cell_text,
@@ -312,3 +313,46 @@ def test_invisible_graphics() -> None:
     cmyk_white = {"object_type": "rect", "fill": True, "stroke": False, "non_stroking_color": (0, 0, 0, 0)}
     assert is_invisible_graphic(white) and is_invisible_graphic(cmyk_white)
     assert not is_invisible_graphic(shaded) and not is_invisible_graphic(border)
+
+
+# ---- tables drawn with horizontal rules only -------------------------------------------------
+
+HORIZONTAL = Path(__file__).parent / "fixtures" / "pdf-2021-horizontal-rules" / "report.pdf"
+
+
+def test_rule_only_tables_are_found_with_explicit_columns() -> None:
+    doc = extract(HORIZONTAL)
+    assert [t.strategy for t in doc.tables] == ["explicit"] * 3
+    requests = doc.tables[1]
+    assert {c.page for row in requests.rows for c in row} == {2, 3}  # joined across the page break
+    assert {len(row) for row in requests.rows} == {10}  # 3 label columns + 7 applicant columns
+
+
+def test_a_spanning_value_without_vertical_rules_is_one_cell() -> None:
+    active = extract(HORIZONTAL).tables[0]
+    licensing = next(row for row in active.rows if row[0].text == "行政许可")
+    assert [c.text for c in licensing if c.text is not None] == ["行政许可", "356"]
+
+
+def test_blanks_under_unprinted_headers_are_covered_and_under_printed_ones_are_values() -> None:
+    rows: list[list[str | None]] = [
+        ["第二十条第（五）项", "", "", ""],
+        ["信息内容", "", "本年处理决定数量", ""],
+        ["行政许可", "", "356", ""],
+        ["行政处罚", "", "", ""],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "1", "", "3"],
+    ]
+    assert cover_unprinted_blanks(rows) == [
+        ["第二十条第（五）项", "", "", ""],  # no header above yet, and no text in a number column
+        ["信息内容", None, "本年处理决定数量", None],
+        ["行政许可", None, "356", None],
+        ["行政处罚", None, "", None],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "1", "", "3"],
+    ]
+
+
+def test_a_continuation_without_headers_keeps_its_blanks() -> None:
+    rows: list[list[str | None]] = [["3.危及“三安全一稳定”", "", "1"], ["4.保护第三方合法权益", "0", ""]]
+    assert cover_unprinted_blanks(rows) == rows

@@ -9,8 +9,10 @@ from pathlib import Path
 from tests.fixturegen.docx import render_docx
 from tests.fixturegen.expected import case_json, needs_ocr_json, write_json
 from tests.fixturegen.html import HtmlOptions, render_html
+from tests.fixturegen.libreoffice import write_libreoffice_case
 from tests.fixturegen.model import CellKey, ReportSpec
 from tests.fixturegen.pdf import PdfOptions, render_pdf
+from tests.fixturegen.pdf_variants import VariantOptions, variant_renderer
 from tests.fixturegen.scanned import render_scanned
 from tests.fixturegen.specs import GAOQING, HUANTAI, YIYUAN, SpecArgs, build_spec
 from tests.fixturegen.text import GBK_NAMES
@@ -34,6 +36,16 @@ class Rendered:
 Renderer = Callable[[ReportSpec, Path], Rendered]
 
 
+def pdf_variant(opts: VariantOptions) -> Renderer:
+    render = variant_renderer(opts)
+
+    def rendered(spec: ReportSpec, folder: Path) -> Rendered:
+        document, fmt, pages = render(spec, folder)
+        return Rendered(document, fmt, pages)
+
+    return rendered
+
+
 def pdf_renderer(opts: PdfOptions) -> Renderer:
     def render(spec: ReportSpec, folder: Path) -> Rendered:
         return Rendered("report.pdf", "pdf", render_pdf(spec, folder / "report.pdf", opts))
@@ -54,6 +66,7 @@ def render_docx_case(spec: ReportSpec, folder: Path) -> Rendered:
     return Rendered("report.docx", "docx")
 
 
+HORIZONTAL_SPLIT = PdfOptions(font="ttf", header_footer=True, split_requests_at=9)
 GBK_META = HtmlOptions(encoding="gbk", meta_charset="gb2312", nbsp_noise=True)
 GBK_NO_META = HtmlOptions(encoding="gbk", meta_charset=None)
 
@@ -110,6 +123,10 @@ CASES: dict[str, tuple[SpecArgs, Renderer]] = {
         html_renderer(HtmlOptions()),
     ),
     "same-2021-pdf": (SAME_2021, pdf_renderer(PdfOptions(font="stsong", header_footer=True))),
+    "pdf-2021-horizontal-rules": (
+        SpecArgs(HUANTAI, "桓台县住建局", 2023, "2021", seed=41, style=NumberStyle(request_zero="0")),
+        pdf_variant(VariantOptions(HORIZONTAL_SPLIT, rules="horizontal")),
+    ),
     "same-2021-html": (SAME_2021, html_renderer(HtmlOptions())),
     "same-2021-docx": (SAME_2021, render_docx_case),
 }  # fmt: skip
@@ -138,3 +155,4 @@ def write_all_cases(root: Path) -> None:
     for name, (args, render) in CASES.items():
         write_case(root, name, args, render)
     write_scanned(root)
+    write_libreoffice_case(root)
