@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -176,6 +177,8 @@ def cmd_sources(sources: Path, output: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if argv is None:  # as a command: `nianbao extract x.pdf | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     offline_prefect_env()
     if args.command == "run":
         return cmd_run(args.sources, args.output, args.county)

@@ -107,6 +107,12 @@ def match_words(folded: str, words: Iterable[tuple[str, str]]) -> str | None:
     return next((key for word, key in words if word in folded), None)
 
 
+def match_row(folded: str, words: Iterable[tuple[str, str]]) -> str | None:
+    """The one row key a label names; None when it names none, or two (rows printed merged)."""
+    keys = {key for word, key in words if word in folded}
+    return keys.pop() if len(keys) == 1 else None
+
+
 # ---- grid helpers ------------------------------------------------------------------------
 
 
@@ -194,7 +200,7 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
             elif key in COLUMNS_2019:
                 out.template_votes["2019"] += 1
         return
-    row_key = match_words(first, ACTIVE_ROW_WORDS)
+    row_key = match_row(first, ACTIVE_ROW_WORDS)
     values = cells[1:]
     if row_key is None or not all(is_value_text(v.text) for v in values):
         if values and any(parse_number(v.text) is not None for v in values):
@@ -223,7 +229,10 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
 
 def request_row_key(label: str, group: str) -> str | None:
     """Canonical row of the requests table from a row's folded label and its group label."""
-    key = match_words(label, REQUEST_ROW_WORDS)
+    named = {key for word, key in REQUEST_ROW_WORDS if word in label}
+    if len(named) > 1:
+        return None  # two printed rows merged into one: kept as unmapped, never guessed
+    key = named.pop() if named else None
     if key == "processed_total" and "结转" in label:
         return None
     if key is not None:

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 from pipeline import PIPELINE_VERSION, nlp
+from pipeline.canon import canonical_cells
 from pipeline.checks import run_checks
 from pipeline.normalize import Cell, TablesResult, detect_template, parse_tables
 from pipeline.schema import (
@@ -67,13 +68,31 @@ def identify(doc: ExtractedDocument, meta: DocumentMeta) -> tuple[str | None, st
     return title, agency, year
 
 
+def _missing_rows(template: str, tables: TablesResult) -> list[str]:
+    """For each table found, the canonical rows of the template that no printed row mapped to."""
+    if template not in ("2019", "2021"):
+        return []
+    mapped = {(c.table_key, c.row_key) for c in tables.cells}
+    missing: dict[str, list[str]] = {}
+    for table, row, _ in canonical_cells(template):
+        if table in tables.found and (table, row) not in mapped and row not in missing.get(table, []):
+            missing.setdefault(table, []).append(row)
+    return [f"tables: {table} rows not found: {', '.join(rows)}" for table, rows in missing.items()]
+
+
 def _missing_parts(template: str, tables: TablesResult, sections: list[Section]) -> list[str]:
     found_sections = {s.section_no for s in sections if s.section_no > 0}
     if template == "pre2019":
         return [] if found_sections else ["sections: no numbered section heading found"]
     missing = [f"sections: heading of section {n} not found" for n in range(1, 7) if n not in found_sections]
     missing += [f"tables: table {t} not found" for t in TABLE_KEYS if t not in tables.found]
-    return missing
+    return missing + _missing_rows(template, tables)
+
+
+def unmapped_notes(tables: TablesResult) -> list[str]:
+    """Printed rows outside the template: kept (row_key unmapped), noted, not a failure."""
+    labels = sorted({c.raw_label or "" for c in tables.cells if c.row_key == "unmapped"})
+    return [f"tables: printed row outside the template kept as unmapped: {label}" for label in labels]
 
 
 def decide_status(doc: ExtractedDocument, missing: list[str]) -> Status:
@@ -97,7 +116,7 @@ def build_report(
     template: Template = detect_template(tables, year) if readable else "unknown"  # type: ignore[assignment]
     sections = split_sections(doc.text_blocks, old_format=template == "pre2019") if readable else []
     missing = _missing_parts(template, tables, sections) if readable else []
-    problems = [*doc.problems, *tables.problems, *missing]
+    problems = [*doc.problems, *tables.problems, *missing, *unmapped_notes(tables)]
     if meta.fetch_error:
         problems.append(f"fetch: {meta.fetch_error} (rows rebuilt from the archived copy)")
     report = ReportRecord(

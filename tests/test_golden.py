@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,14 @@ def extract_case(expected: dict[str, Any], path: Path) -> ReportRecords:
     return build_report(doc, meta, "golden", dt.datetime.now(dt.UTC), with_nlp=False)
 
 
+def unmapped_key(f: dict[str, Any]) -> tuple[Any, ...]:
+    return (f["table_key"], squash(f["raw_label"]), f["column_key"], f["value"], squash(f["raw"]))
+
+
 def fact_mismatches(expected: list[dict[str, Any]], records: ReportRecords) -> list[str]:
     got = {(f.table_key, f.row_key, f.column_key): f for f in records.facts if f.row_key != "unmapped"}
     problems = []
-    for want in expected:
+    for want in (f for f in expected if f["row_key"] != "unmapped"):
         key = (want["table_key"], want["row_key"], want["column_key"])
         fact = got.pop(key, None)
         if fact is None:
@@ -59,6 +64,10 @@ def fact_mismatches(expected: list[dict[str, Any]], records: ReportRecords) -> l
         if want.get("page") is not None and fact.page != want["page"]:
             problems.append(f"{key}: page {fact.page}, want {want['page']}")
     problems += [f"unexpected {key} = {f.raw!r}" for key, f in got.items()]
+    want_unmapped = sorted(unmapped_key(f) for f in expected if f["row_key"] == "unmapped")
+    got_unmapped = sorted(unmapped_key(asdict(f)) for f in records.facts if f.row_key == "unmapped")
+    if got_unmapped != want_unmapped:
+        problems.append(f"unmapped facts: got {got_unmapped}, want {want_unmapped}")
     return problems
 
 
