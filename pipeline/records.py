@@ -50,22 +50,36 @@ def make_report_id(region_code: str, agency: str | None, year: int | None, conte
     return "sha-" + content_sha256[:16]
 
 
-def report_title(doc: ExtractedDocument, meta: DocumentMeta) -> str | None:
-    """The fullest title known: the listing's, unless it was cut (…) or names no report."""
-    listed = meta.listed_title
-    if listed and "…" not in listed and "..." not in listed and parse_report_title(listed)[1]:
-        return listed
-    return doc.title or listed
+@dataclass(frozen=True)
+class Identity:
+    title: str | None
+    agency: str | None
+    year: int | None
+    notes: tuple[str, ...] = ()
 
 
-def identify(doc: ExtractedDocument, meta: DocumentMeta) -> tuple[str | None, str | None, int | None]:
-    """(title, agency, year) from the title, falling back to the document's own title."""
-    title = report_title(doc, meta)
-    agency, year = parse_report_title(title or "")
-    if (agency is None or year is None) and doc.title and doc.title != title:
-        other_agency, other_year = parse_report_title(doc.title)
-        agency, year = agency or other_agency, year or other_year
-    return title, agency, year
+def _usable_listing(title: str | None) -> str | None:
+    """The listed title unless it was cut (…): a cut title may have lost the agency or year."""
+    return title if title and "…" not in title and "..." not in title else None
+
+
+def identify(doc: ExtractedDocument, meta: DocumentMeta) -> Identity:
+    """Title, agency and year: the document's own title first, the listing's for what it lacks.
+
+    When both name an agency or a year and they disagree, the document wins and the
+    disagreement is noted (a report re-published under a wrong title, or a wrong link).
+    """
+    listed = _usable_listing(meta.listed_title)
+    doc_agency, doc_year = parse_report_title(doc.title or "")
+    list_agency, list_year = parse_report_title(listed or "")
+    notes = []
+    if doc_year and list_year and doc_year != list_year:
+        notes.append(f"title: listed as a {list_year} report, the document says {doc_year}")
+    if doc_agency and list_agency and fold(doc_agency) != fold(list_agency):
+        notes.append(f"title: listed as {list_agency}'s report, the document says {doc_agency}")
+    complete = doc_agency is not None and doc_year is not None
+    title = doc.title if complete else (listed or doc.title or meta.listed_title)
+    return Identity(title, doc_agency or list_agency, doc_year or list_year, tuple(notes))
 
 
 def _missing_rows(template: str, tables: TablesResult) -> list[str]:
@@ -109,14 +123,15 @@ def build_report(
     with_nlp: bool = True,
 ) -> ReportRecords:
     """Every canonical record of one report: its row, sections, facts and checks."""
-    title, agency, year = identify(doc, meta)
+    who = identify(doc, meta)
+    title, agency, year = who.title, who.agency, who.year
     report_id = make_report_id(meta.region_code, agency, year, meta.content_sha256)
     readable = doc.status is None
     tables = parse_tables(doc.tables) if readable else TablesResult()
     template: Template = detect_template(tables, year) if readable else "unknown"  # type: ignore[assignment]
     sections = split_sections(doc.text_blocks, old_format=template == "pre2019") if readable else []
     missing = _missing_parts(template, tables, sections) if readable else []
-    problems = [*doc.problems, *tables.problems, *missing, *unmapped_notes(tables)]
+    problems = [*doc.problems, *tables.problems, *missing, *unmapped_notes(tables), *who.notes]
     if meta.fetch_error:
         problems.append(f"fetch: {meta.fetch_error} (rows rebuilt from the archived copy)")
     report = ReportRecord(
