@@ -27,11 +27,10 @@ from pipeline.health import update_health
 from pipeline.run import (
     CountySummary,
     RunContext,
-    assemble_county,
     crawl_county,
     extract_document,
+    portal_down,
     store_county,
-    summarise,
 )
 from pipeline.schema import ReportRecords
 from pipeline.sources import Source, load_sources, select_sources
@@ -67,11 +66,7 @@ def extract_task(source: Source, doc: Any, ctx: RunContext) -> tuple[ReportRecor
 def store_task(
     ctx: RunContext, source: Source, crawl: CrawlResult, results: list[tuple[ReportRecords, bool]]
 ) -> CountySummary:
-    county = assemble_county(source.region_code, [r for r, _ in results])
-    store_county(ctx, county)
-    summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
-    summary.written = True
-    return summary
+    return store_county(ctx, source, crawl, results)
 
 
 def county_step(source: Source, crawl_future: PrefectFuture[CrawlResult], ctx: RunContext) -> CountySummary:
@@ -84,10 +79,7 @@ def county_step(source: Source, crawl_future: PrefectFuture[CrawlResult], ctx: R
         )
     update_health(ctx.health_path, source.region_code, crawl)
     if not crawl.listing_ok:
-        errors = [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors] or [
-            "no listing page could be read"
-        ]
-        return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=errors)
+        return portal_down(source, crawl)
     try:
         results = []
         for i, doc in enumerate(crawl.documents, 1):

@@ -114,8 +114,14 @@ def assemble_county(region_code: str, reports: list[ReportRecords]) -> CountyRec
     return county
 
 
-def store_county(ctx: RunContext, county: CountyRecords) -> dict[str, int]:
-    return write_county(ctx.output, county)
+def crawl_errors(crawl: CrawlResult) -> list[str]:
+    return [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors]
+
+
+def portal_down(source: Source, crawl: CrawlResult) -> CountySummary:
+    """A county whose listing could not be read: nothing is written, its old rows stay."""
+    errors = crawl_errors(crawl) or ["no listing page could be read"]
+    return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=errors)
 
 
 def summarise(source: Source, crawl: CrawlResult, county: CountyRecords, reextracted: int) -> CountySummary:
@@ -127,10 +133,21 @@ def summarise(source: Source, crawl: CrawlResult, county: CountyRecords, reextra
     summary.failed = sum(r.status in FAILED_STATUSES for r in county.reports)
     summary.extracted = summary.reports - summary.failed
     summary.checks_failed = sum(c.passed is False for c in county.checks)
-    summary.errors = [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors]
+    summary.errors = crawl_errors(crawl)
     summary.errors += [
         f"{r.status} {r.document_url or r.report_id}: {r.error}" for r in county.reports if r.status != "ok"
     ]
+    return summary
+
+
+def store_county(
+    ctx: RunContext, source: Source, crawl: CrawlResult, results: list[tuple[ReportRecords, bool]]
+) -> CountySummary:
+    """Assemble the county's reports, replace its rows in every table, and summarise."""
+    county = assemble_county(source.region_code, [r for r, _ in results])
+    write_county(ctx.output, county)
+    summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
+    summary.written = True
     return summary
 
 
@@ -139,15 +156,9 @@ def process_county(source: Source, ctx: RunContext, progress: Progress | None = 
     say = progress or (lambda _msg: None)
     crawl = crawl_county(source, ctx, progress)
     if not crawl.listing_ok:
-        summary = CountySummary(source.region_code, source.region_name, listing_ok=False)
-        summary.errors = [f"{e.stage} {e.url}: {e.message}" for e in crawl.errors]
-        return summary
+        return portal_down(source, crawl)
     results = []
     for i, doc in enumerate(crawl.documents, 1):
         results.append(extract_document(source, doc, ctx))
-        say(f"{source.region_code} document {i}/{len(crawl.documents)}: {results[-1][0].report.status}")
-    county = assemble_county(source.region_code, [r for r, _ in results])
-    store_county(ctx, county)
-    summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
-    summary.written = True
-    return summary
+        say(f"  {source.region_code} document {i}/{len(crawl.documents)} {results[-1][0].report.status}")
+    return store_county(ctx, source, crawl, results)
