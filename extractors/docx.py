@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,8 +52,12 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes | None:
         return None
     if info.file_size > MAX_PART_BYTES:
         raise DocxError(f"docx: {name} would decompress to {info.file_size} bytes (limit {MAX_PART_BYTES})")
-    with zf.open(info) as fh:
-        data = fh.read(MAX_PART_BYTES + 1)
+    try:
+        with zf.open(info) as fh:
+            data = fh.read(MAX_PART_BYTES + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        # A bad CRC (sizes in the headers that lie), a torn deflate stream, an encrypted member.
+        raise DocxError(f"docx: {name} cannot be decompressed ({type(exc).__name__}: {exc})") from exc
     if len(data) > MAX_PART_BYTES:
         raise DocxError(f"docx: {name} decompresses to more than {MAX_PART_BYTES} bytes")
     return data

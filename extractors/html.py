@@ -398,11 +398,15 @@ def items_to_blocks(items: list[str | RawTable]) -> list[Block]:
     return blocks
 
 
-def _parse(text: str) -> HtmlElement:
+def _parse(text: str) -> tuple[HtmlElement, list[str]]:
+    """The page's tree, and what libxml2 had to give up (it stops at 256 levels of nesting)."""
     # lxml refuses str input that carries an XML encoding declaration.
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
     parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    return lxml.html.document_fromstring(text, parser=parser)
+    root = lxml.html.document_fromstring(text, parser=parser)
+    cut = [e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
+    problems = [f"html: parsing stopped at line {cut[0].line}: {cut[0].message.split(',')[0]}"] if cut else []
+    return root, problems
 
 
 def _failed(problem: str) -> ExtractedDocument:
@@ -412,14 +416,16 @@ def _failed(problem: str) -> ExtractedDocument:
 def extract_text(text: str) -> ExtractedDocument:
     """Decoded page text -> blocks in reading order, with the title."""
     try:
-        root = _parse(text)
+        root, problems = _parse(text)
     except (etree.ParserError, ValueError) as exc:
         return _failed(f"html: page does not parse ({exc})")
     body = find_body(root)
     blocks = items_to_blocks(_split_all_textgrids(body_to_lines(body)))
     if not blocks:
-        return _failed("html: no text found in the page body")
-    return ExtractedDocument(format="html", blocks=blocks, title=find_title(root, blocks))
+        return ExtractedDocument(
+            "html", problems=[*problems, "html: no text found in the page body"], status="failed"
+        )
+    return ExtractedDocument(format="html", blocks=blocks, title=find_title(root, blocks), problems=problems)
 
 
 def _split_all_textgrids(items: list[str | RawTable]) -> list[str | RawTable]:

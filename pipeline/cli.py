@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def cmd_run(sources: Path, output: Path, counties: list[str] | None) -> int:
     from pipeline.sources import SourcesError, load_sources, select_sources
-    from pipeline.storage import OutputLocked
+    from pipeline.storage import OutputLocked, output_lock
     from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
 
     try:
@@ -64,6 +64,12 @@ def cmd_run(sources: Path, output: Path, counties: list[str] | None) -> int:
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        with output_lock(output):  # refuse at once, before Prefect starts; the flow locks for real
+            pass
+    except OutputLocked as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return EXIT_NOT_STARTED
     from flows.nightly import nightly
 
     try:

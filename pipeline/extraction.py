@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -30,9 +31,33 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_file(path: Path, fmt: str | None = None, content_type: str | None = None) -> ExtractedDocument:
+def pdf_page_count(path: Path) -> int | None:
+    """Pages of a PDF from its page tree (PDFium, no content parsed); None when it can't be opened."""
+    import pypdfium2
+
+    try:
+        with contextlib.closing(pypdfium2.PdfDocument(str(path))) as pdf:
+            return len(pdf)
+    except Exception:  # unreadable here: the PDF extractor says why
+        return None
+
+
+def extract_file(
+    path: Path, fmt: str | None = None, content_type: str | None = None, max_pdf_pages: int | None = None
+) -> ExtractedDocument:
     """Extract one local document; a broken or unsupported document becomes a status, not an exception."""
     fmt = fmt or detect_format(path)
+    if fmt == "pdf" and max_pdf_pages is not None:
+        pages = pdf_page_count(path)
+        if pages is not None and pages > max_pdf_pages:
+            return ExtractedDocument(
+                format="pdf",
+                page_count=pages,
+                status="failed",
+                problems=[
+                    f"extract: the PDF has {pages} pages, over the limit of {max_pdf_pages}; not parsed"
+                ],
+            )
     if fmt in UNSUPPORTED_FORMATS:
         return ExtractedDocument(
             format=fmt,  # type: ignore[arg-type]
@@ -70,13 +95,13 @@ def _address_space_bytes() -> int:
 
 
 def _extract_in_worker(
-    conn: Connection, path: str, fmt: str | None, content_type: str | None, memory: int | None
+    conn: Connection, path: str, fmt: str | None, content_type: str | None, limits: ExtractionLimits
 ) -> None:
-    if memory is not None:
-        limit = _address_space_bytes() + memory
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    if limits.worker_memory_bytes is not None:
+        cap = _address_space_bytes() + limits.worker_memory_bytes
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
-        doc = extract_file(Path(path), fmt, content_type)
+        doc = extract_file(Path(path), fmt, content_type, limits.max_pdf_pages)
     except MemoryError:
         doc = ExtractedDocument(
             "unknown", status="failed", problems=["extract: ran out of the worker's memory cap"]
@@ -100,7 +125,7 @@ def extract_limited(
     receiver, sender = _WORKERS.Pipe(duplex=False)
     worker = _WORKERS.Process(
         target=_extract_in_worker,
-        args=(sender, str(path), fmt, content_type, limits.worker_memory_bytes),
+        args=(sender, str(path), fmt, content_type, limits),
         daemon=True,
     )
     worker.start()

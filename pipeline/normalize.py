@@ -137,8 +137,36 @@ def classify_table(table: RawTable) -> str | None:
     return None
 
 
-def _cell(table_key: str, row_key: str, column_key: str, c: RawCell, unit: str | None, strategy: str) -> Cell:
+# How many cells of a row of numbers may print something else (text, a note) and the row still
+# be read as that row: their value is null, their text kept, and the report is partial.
+GARBAGE_CELLS_TOLERATED = 2
+
+
+def is_value_row(cells: Sequence[RawCell], width: int, labelled: bool = True) -> bool:
+    """True when the last `width` cells are numbers, blanks or dashes, but for a few misprints
+    (and, for a `labelled` row, a label precedes them)."""
+    values = cells[-width:]
+    if len(values) < width or (labelled and len(cells) == width):
+        return False
+    printed = sum(is_value_text(c.text) for c in values)
+    readable = any(parse_number(c.text) is not None for c in values)
+    return printed == width or (readable and printed >= width - GARBAGE_CELLS_TOLERATED)
+
+
+def _cell(
+    table_key: str,
+    row_key: str,
+    column_key: str,
+    c: RawCell,
+    unit: str | None,
+    strategy: str,
+    out: TablesResult,
+) -> Cell:
     raw = c.text or ""
+    if not is_value_text(raw):
+        where = f"page {c.page}: " if c.page else ""
+        cell = f"{table_key} {row_key}.{column_key}"
+        out.problems.append(f"{where}{cell}: {raw!r} is not a number (kept as printed, value null)")
     return Cell(table_key, row_key, column_key, raw, parse_number(raw), unit, c.page, None, strategy)
 
 
@@ -202,7 +230,7 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
         return
     row_key = match_row(first, ACTIVE_ROW_WORDS)
     values = cells[1:]
-    if row_key is None or not all(is_value_text(v.text) for v in values):
+    if row_key is None or not values:
         if values and any(parse_number(v.text) is not None for v in values):
             out.cells.extend(_unmapped("active_disclosure", texts[0], values, strategy))
         return
@@ -220,7 +248,7 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
             continue
         if col == "fee_amount" and unit is None:
             unit = "万元"
-        out.cells.append(_cell("active_disclosure", row_key, col, c, unit, strategy))
+        out.cells.append(_cell("active_disclosure", row_key, col, c, unit, strategy, out))
     out.found.add("active_disclosure")
 
 
@@ -254,8 +282,8 @@ def parse_requests(tables: Sequence[RawTable], out: TablesResult) -> None:
     for table in tables:
         for row in table.rows:
             cells = compact(row)
-            if len(cells) <= width or not all(is_value_text(c.text) for c in cells[-width:]):
-                continue
+            if not is_value_row(cells, width) or not any(c.text for c in cells):
+                continue  # not a row of numbers, or an empty row (a spacer)
             label_cells = [c.text or "" for c in cells[:-width]]
             label = fold("".join(label_cells))
             marker = _GROUP.search(label)
@@ -279,7 +307,7 @@ def _request_row(
     elif key == "other":
         out.template_votes["2019"] += 1
     for (col, _), c in zip(REQUEST_COLUMNS, values, strict=True):
-        out.cells.append(_cell("requests", key, col, c, None, strategy))
+        out.cells.append(_cell("requests", key, col, c, None, strategy, out))
     out.found.add("requests")
 
 
@@ -292,13 +320,13 @@ def parse_review(tables: Sequence[RawTable], out: TablesResult) -> None:
         for row in table.rows:
             cells = compact(row)
             values = cells[-width:]
-            if len(values) < width or not all(is_value_text(c.text) for c in values):
+            if not is_value_row(cells, width, labelled=False):
                 continue
             if not any(parse_number(c.text) is not None for c in values) and "review_litigation" in out.found:
                 continue
             pairs = [(r, c) for r, _ in REVIEW_ROWS for c, _ in REVIEW_COLUMNS]
             out.cells.extend(
-                _cell("review_litigation", r, col, c, None, table.strategy)
+                _cell("review_litigation", r, col, c, None, table.strategy, out)
                 for (r, col), c in zip(pairs, values, strict=True)
             )
             out.found.add("review_litigation")

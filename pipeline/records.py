@@ -149,7 +149,7 @@ def build_report(
         content_sha256=meta.content_sha256,
         format=meta.format,
         template=template,
-        status=decide_status(doc, missing),
+        status=decide_status(doc, [*missing, *tables.problems]),
         error="; ".join(problems) or None,
         pipeline_version=PIPELINE_VERSION,
         run_id=run_id,

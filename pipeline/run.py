@@ -86,7 +86,7 @@ def document_meta(source: Source, doc: FetchedDocument) -> DocumentMeta:
 def extract_document(source: Source, doc: FetchedDocument, ctx: RunContext) -> tuple[ReportRecords, bool]:
     """(records of the report in this document, whether it came from the extraction cache)."""
     extracted, extracted_at, cached = cached_extract(
-        doc.path, doc.sha256, ctx.cache_dir, doc.format, doc.content_type
+        doc.path, doc.sha256, ctx.cache_dir, doc.format, doc.content_type, ctx.settings.extraction
     )
     records = build_report(extracted, document_meta(source, doc), ctx.run_id, extracted_at, ctx.with_nlp)
     return records, cached

@@ -5,9 +5,11 @@ Layout under the output folder:
     reports/<region_code>.parquet   sections/…   facts/…   checks/…   sentences/…   entities/…
     dictionary/dictionary.parquet
 
-A county's file is written in a staging folder beside the output folder (never inside it, so
-no reader's glob can see a half-written file), fsynced, then moved over the old file with one
-`os.replace`: readers see the old rows or the new rows, never a mix. region_code is a string
+A county's files are all written in a staging folder beside the output folder (never inside
+it, so no reader's glob can see a half-written file) and fsynced; only then is each moved over
+its old file with one `os.replace`: readers see a table's old rows or its new rows, never a
+mix. (A crash between two of those renames can leave one county's tables from two runs, as the
+spec allows; the next run heals it.) region_code is a string
 column inside every file, not a `key=value` folder, so every reader reads it back as a string.
 """
 
@@ -51,17 +53,33 @@ def to_arrow(name: str, rows: Sequence[object]) -> pa.Table:
     return table
 
 
-def _write_atomically(table: pa.Table, final: Path, staging: Path) -> None:
+def _stage(table: pa.Table, final: Path, staging: Path) -> Path:
+    """Write a table to a staging file (outside the dataset) and fsync it; returns its path."""
     staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / f"{final.parent.name}-{final.name}-{uuid.uuid4().hex}"
     try:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, final)
-    finally:
+    except BaseException:
         tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _swap_in(staged: dict[Path, Path]) -> None:
+    """Move staged files over their finals; one os.replace each, all after every file is staged."""
+    try:
+        for final, tmp in staged.items():
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+
+
+def _write_atomically(table: pa.Table, final: Path, staging: Path) -> None:
+    _swap_in({final: _stage(table, final, staging)})
 
 
 def county_file(output: Path, table: str, region_code: str) -> Path:
@@ -71,11 +89,21 @@ def county_file(output: Path, table: str, region_code: str) -> Path:
 def write_county(output: Path, records: CountyRecords) -> dict[str, int]:
     """Replace one county's rows in every table; returns rows written per table."""
     staging = staging_root(output)
+    staged: dict[Path, Path] = {}
     counts: dict[str, int] = {}
-    for name in COUNTY_TABLES:
-        table = to_arrow(name, records.table(name))
-        _write_atomically(table, county_file(output, name, records.region_code), staging)
-        counts[name] = table.num_rows
+    try:
+        # Every table is built and staged before any is replaced: a bad record fails the county
+        # before its old rows are touched, and the window between two replaces stays tiny.
+        for name in COUNTY_TABLES:
+            table = to_arrow(name, records.table(name))
+            final = county_file(output, name, records.region_code)
+            staged[final] = _stage(table, final, staging)
+            counts[name] = table.num_rows
+    except BaseException:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    _swap_in(staged)
     return counts
 
 
