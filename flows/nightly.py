@@ -22,7 +22,7 @@ from prefect.tasks import exponential_backoff
 from pydantic import Field
 
 from pipeline.canon import dictionary_records
-from pipeline.crawl import CrawlResult
+from pipeline.crawl import CrawlResult, CrawlSettings
 from pipeline.health import update_health
 from pipeline.run import (
     CountySummary,
@@ -33,6 +33,7 @@ from pipeline.run import (
     store_county,
 )
 from pipeline.schema import ReportRecords
+from pipeline.settings import Settings
 from pipeline.sources import Source, load_sources, select_sources
 from pipeline.storage import clean_stale_staging, output_lock, write_dictionary
 from pipeline.summary import RunSummary
@@ -99,10 +100,13 @@ def current_run_id() -> str:
         return uuid.uuid4().hex
 
 
-def run_sources(sources_file: str, output: str, counties: list[str] | None) -> RunSummary:
+def run_sources(
+    sources_file: str, output: str, counties: list[str] | None, offline: bool = False
+) -> RunSummary:
     """Crawl every selected source concurrently, then extract and store county by county."""
     sources = [s for s in select_sources(load_sources(Path(sources_file)), counties) if not s.paused]
-    ctx = RunContext(Path(output).resolve(), current_run_id())
+    settings = Settings(crawl=CrawlSettings(offline=True)) if offline else Settings()
+    ctx = RunContext(Path(output).resolve(), current_run_id(), settings)
     summary = RunSummary(ctx.run_id, str(ctx.output))
     with output_lock(ctx.output):
         clean_stale_staging(ctx.output)
@@ -130,9 +134,14 @@ def publish_artifact(summary: RunSummary) -> None:
 
 
 @flow(name="nightly", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))  # type: ignore[arg-type]
-def nightly(sources: str, output: str = "output", counties: list[str] | None = None) -> dict[str, Any]:
-    """Every source in the sources file (or only `counties`): crawl, extract, store."""
-    return run_sources(sources, output, counties).to_dict()
+def nightly(
+    sources: str, output: str = "output", counties: list[str] | None = None, offline: bool = False
+) -> dict[str, Any]:
+    """Every source in the sources file (or only `counties`): crawl, extract, store.
+
+    `offline` rebuilds from the archive alone: no request leaves the machine.
+    """
+    return run_sources(sources, output, counties, offline).to_dict()
 
 
 @flow(name="county", task_runner=ThreadPoolTaskRunner(max_workers=CRAWL_WORKERS))  # type: ignore[arg-type]

@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--sources", required=True, type=Path, help="the sources YAML file")
     run.add_argument("--county", action="append", metavar="CODE", help="only this county (repeatable)")
     run.add_argument("--output", type=Path, default=Path("output"), help="dataset folder (default: output)")
+    run.add_argument(
+        "--offline", action="store_true", help="rebuild from the archive in the output folder, no network"
+    )
 
     ext = sub.add_parser("extract", help="extract local documents (no network, no Prefect server)")
     ext.add_argument("files", nargs="+", type=Path)
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_run(sources: Path, output: Path, counties: list[str] | None) -> int:
+def cmd_run(sources: Path, output: Path, counties: list[str] | None, offline: bool = False) -> int:
     from pipeline.sources import SourcesError, load_sources, select_sources
     from pipeline.storage import OutputLocked, output_lock
     from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
@@ -73,7 +76,9 @@ def cmd_run(sources: Path, output: Path, counties: list[str] | None) -> int:
     from flows.nightly import nightly
 
     try:
-        result = nightly(sources=str(sources.resolve()), output=str(output), counties=counties)
+        result = nightly(
+            sources=str(sources.resolve()), output=str(output), counties=counties, offline=offline
+        )
     except OutputLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_NOT_STARTED
@@ -187,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     offline_prefect_env()
     if args.command == "run":
-        return cmd_run(args.sources, args.output, args.county)
+        return cmd_run(args.sources, args.output, args.county, args.offline)
     if args.command == "extract":
         return cmd_extract(args.files, args.json, args.region_code)
     if args.command == "serve":
