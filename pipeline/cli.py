@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("files", nargs="+", type=Path)
     ext.add_argument("--json", action="store_true", help="print every canonical record as JSON lines")
     ext.add_argument("--region-code", default="000000", help="region code to put on the records")
+    ext.add_argument("--no-nlp", action="store_true", help="skip tokens, sentences and entities (faster)")
 
     serve = sub.add_parser("serve", help="serve the nightly (02:00 Asia/Shanghai) and county deployments")
     serve.add_argument("--sources", required=True, type=Path)
@@ -91,7 +92,7 @@ def _jsonable(record: Any) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
 
 
-def cmd_extract(files: list[Path], as_json: bool, region_code: str) -> int:
+def cmd_extract(files: list[Path], as_json: bool, region_code: str, with_nlp: bool = True) -> int:
     import datetime as dt
 
     from pipeline.extraction import extract_file, sha256_file
@@ -105,7 +106,7 @@ def cmd_extract(files: list[Path], as_json: bool, region_code: str) -> int:
             continue
         doc = extract_file(path)
         meta = DocumentMeta(region_code, sha256_file(path), doc.format, document_url=path.resolve().as_uri())
-        records = build_report(doc, meta, "extract", dt.datetime.now(dt.UTC))
+        records = build_report(doc, meta, "extract", dt.datetime.now(dt.UTC), with_nlp)
         if as_json:
             print_records_json(records)
         else:
@@ -194,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return cmd_run(args.sources, args.output, args.county, args.offline)
     if args.command == "extract":
-        return cmd_extract(args.files, args.json, args.region_code)
+        return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
         return cmd_serve(args.sources, args.output)
     if args.command == "demo":
