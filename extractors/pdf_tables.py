@@ -7,49 +7,20 @@ has fewer columns (its rows span the inner label columns).
 
 from __future__ import annotations
 
-import itertools
 import re
-import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.pdf_text import clean_cell_text
+from extractors.pdf_fragment import NUMBER, X_TOLERANCE, merge_bounds, to_fragment
+from extractors.pdf_fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
+from extractors.pdf_rules import cover_unprinted_blanks as cover_unprinted_blanks  # re-exported for tests
+from extractors.pdf_rules import rule_only_fragments
 from pipeline.schema import RawCell, RawTable
 
-X_TOLERANCE = 4.0  # pdfplumber snaps nearby rules (3 pt), so one border can move ~2.5 pt between pages
 MIN_EDGES = 4
 _LABEL_START = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[.、．])"
 )
-_NUMBER = re.compile(r"^[-+]?[\d,，.．]+%?$|^[-—–－/]+$")
-
-
-@dataclass
-class Fragment:
-    """One table as found on one page: texts (None = covered by a merge) on column boundaries `xs`."""
-
-    page: int
-    xs: list[float]
-    rows: list[list[str | None]]
-    pages: list[int]
-    top: float
-    bottom: float
-    strategy: str
-    row_pages: list[int] = field(default_factory=list)
-
-    @property
-    def x0(self) -> float:
-        return self.xs[0]
-
-    @property
-    def x1(self) -> float:
-        return self.xs[-1]
-
-
-def _column_bounds(table: Any) -> list[float]:
-    xs = sorted({float(cell[0]) for cell in table.cells})
-    return [*xs, float(table.bbox[2])]
 
 
 def _strategy_name(page: Any) -> str:
@@ -64,251 +35,11 @@ def page_fragments(page: Any, page_no: int) -> list[Fragment]:
         return []
     fragments = []
     for table in page.find_tables():
-        fragment = _to_fragment(table, page_no, _strategy_name(page))
+        fragment = to_fragment(table, page_no, _strategy_name(page))
         if fragment is not None:
             fragments.append(fragment)
     fragments += rule_only_fragments(page, page_no, fragments)
     return sorted(fragments, key=lambda f: f.top)
-
-
-def _to_fragment(table: Any, page_no: int, strategy: str) -> Fragment | None:
-    rows = [[clean_cell_text(text) for text in row] for row in table.extract()]
-    if len(rows) < 2 or max(len(r) for r in rows) < 2:
-        return None  # a framed paragraph, not a table: its text stays body text
-    return Fragment(
-        page=page_no,
-        xs=_column_bounds(table),
-        rows=rows,
-        pages=[page_no],
-        top=float(table.bbox[1]),
-        bottom=float(table.bbox[3]),
-        strategy=strategy,
-        row_pages=[page_no] * len(rows),
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Tables drawn with horizontal rules only
-# --------------------------------------------------------------------------------------
-
-RULE_MIN_WIDTH = 20.0
-MAX_ROW_HEIGHT = 120.0  # pt between two rules of one table (a row of wrapped labels is far less)
-WORD_GAP = 6.0  # pt: words closer than this on a row are one printed cell
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One horizontal rule level: its y, extent, and the ends of the segments drawn there."""
-
-    y: float
-    x0: float
-    x1: float
-    ends: tuple[float, ...]
-
-
-def horizontal_rules(edges: Sequence[dict[str, Any]], claimed: Sequence[Fragment]) -> list[Rule]:
-    """Horizontal edges outside the tables already found, grouped by y (segments of one rule)."""
-    levels: dict[int, list[dict[str, Any]]] = {}
-    for e in edges:
-        y = float(e["top"])
-        if float(e["x1"]) - float(e["x0"]) < RULE_MIN_WIDTH or any(
-            f.top - 1 <= y <= f.bottom + 1 for f in claimed
-        ):
-            continue
-        levels.setdefault(round(y), []).append(e)
-    rules = []
-    for segments in levels.values():
-        ends = sorted({round(float(s[k]), 1) for s in segments for k in ("x0", "x1")})
-        rules.append(Rule(float(segments[0]["top"]), ends[0], ends[-1], tuple(ends)))
-    return sorted(rules, key=lambda r: r.y)
-
-
-def rule_stacks(rules: Sequence[Rule]) -> list[list[Rule]]:
-    """Runs of rules close below each other with overlapping extents (candidate tables)."""
-    stacks: list[list[Rule]] = []
-    for rule in rules:
-        last = stacks[-1][-1] if stacks else None
-        overlap = min(rule.x1, last.x1) - max(rule.x0, last.x0) if last else 0.0
-        if (
-            last
-            and rule.y - last.y <= MAX_ROW_HEIGHT
-            and overlap > 0.5 * min(rule.x1 - rule.x0, last.x1 - last.x0)
-        ):
-            stacks[-1].append(rule)
-        else:
-            stacks.append([rule])
-    return [s for s in stacks if len(s) >= 3]
-
-
-def _word_runs(words: Sequence[dict[str, Any]]) -> list[tuple[float, float]]:
-    """The x-intervals covered by a band's words, words nearer than WORD_GAP joined."""
-    runs: list[list[float]] = []
-    for w in sorted(words, key=lambda w: float(w["x0"])):
-        if runs and float(w["x0"]) - runs[-1][1] <= WORD_GAP:
-            runs[-1][1] = max(runs[-1][1], float(w["x1"]))
-        else:
-            runs.append([float(w["x0"]), float(w["x1"])])
-    return [(a, b) for a, b in runs]
-
-
-def _in_band(word: dict[str, Any], top: float, bottom: float, x0: float, x1: float) -> bool:
-    cy, cx = (float(word["top"]) + float(word["bottom"])) / 2, (float(word["x0"]) + float(word["x1"])) / 2
-    return top < cy < bottom and x0 <= cx <= x1
-
-
-def _size(words: Sequence[dict[str, Any]]) -> float:
-    return statistics.median(float(w["size"]) for w in words) if words else 0.0
-
-
-def split_at_prose(stack: list[Rule], words: Sequence[dict[str, Any]]) -> list[list[Rule]]:
-    """Cut a stack of rules where the band between two rules is not a table row: empty, or one run
-    of text that is a paragraph (wide) or a heading (in a larger font than the table's cells)."""
-    x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
-    bands = [[w for w in words if _in_band(w, a.y, b.y, x0, x1)] for a, b in itertools.pairwise(stack)]
-    runs = [_word_runs(band) for band in bands]
-    cell_size = _size([w for band, r in zip(bands, runs, strict=True) if len(r) >= 2 for w in band])
-
-    def tabular(band: list[dict[str, Any]], band_runs: list[tuple[float, float]]) -> bool:
-        if len(band_runs) != 1:
-            return len(band_runs) >= 2
-        short = band_runs[0][1] - band_runs[0][0] < 0.5 * (x1 - x0)
-        return short and (not cell_size or _size(band) <= cell_size * 1.15)
-
-    parts: list[list[Rule]] = [[stack[0]]]
-    for lower, band, band_runs in zip(stack[1:], bands, runs, strict=True):
-        if tabular(band, band_runs):
-            parts[-1].append(lower)
-        else:
-            parts.append([lower])
-    return [p for p in parts if len(p) >= 3]
-
-
-def _has_boundary(bounds: Sequence[float], lo: float, hi: float) -> bool:
-    """A boundary in the gap (a glyph may overhang its cell border by a little)."""
-    return any(lo - X_TOLERANCE <= x <= hi + X_TOLERANCE for x in bounds)
-
-
-def column_xs(stack: Sequence[Rule], words: Sequence[dict[str, Any]]) -> list[float]:
-    """Column boundaries of a rule-only table: where rule segments end (cell borders drawn per cell),
-    plus the middle of each gap between number columns (and before the first) that has none."""
-    x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
-    bounds = [x for r in stack for x in r.ends if x0 + X_TOLERANCE < x < x1 - X_TOLERANCE]
-    numbers = [w for w in words if _NUMBER.match(w["text"])]
-    columns = _word_runs_overlapping(numbers)
-    for (_, left_end), (right_start, _) in itertools.pairwise(columns):
-        if not _has_boundary(bounds, left_end, right_start):
-            bounds.append((left_end + right_start) / 2)
-    if columns:
-        first = columns[0][0]
-        number_ids = {id(w) for w in numbers}
-        label_ends = [float(w["x1"]) for w in words if id(w) not in number_ids and float(w["x1"]) <= first]
-        if label_ends and not _has_boundary(bounds, max(label_ends), first):
-            bounds.append((max(label_ends) + first) / 2)
-    return _merge_bounds([x0, x1], bounds)
-
-
-def _word_runs_overlapping(words: Sequence[dict[str, Any]]) -> list[tuple[float, float]]:
-    """x-intervals of words merged where they overlap (the number columns)."""
-    runs: list[list[float]] = []
-    for w in sorted(words, key=lambda w: float(w["x0"])):
-        if runs and float(w["x0"]) <= runs[-1][1] + 1:
-            runs[-1][1] = max(runs[-1][1], float(w["x1"]))
-        else:
-            runs.append([float(w["x0"]), float(w["x1"])])
-    return [(a, b) for a, b in runs]
-
-
-def cover_unprinted_blanks(rows: list[list[str | None]]) -> list[list[str | None]]:
-    """Without vertical rules a merged cell shows as blank cells beside its text. A blank is taken as
-    covered (None) where the header rows above the row print nothing in that column, and in header
-    rows themselves; a blank under a printed header stays a blank value ('').
-
-    Header rows: rows without numbers that print text in a column holding numbers further down."""
-    value_cols = {j for row in rows for j, t in enumerate(row) if t and _NUMBER.match(t)}
-    printed: set[int] | None = None
-    in_header = False
-    out: list[list[str | None]] = []
-    for row in rows:
-        texts = {j for j, t in enumerate(row) if t}
-        if texts & value_cols and not any(t and _NUMBER.match(t) for t in row):
-            # a one-cell row is a block title spanning the table: it starts new headers, names no column
-            above = printed if in_header and printed is not None else set()
-            printed = above | texts if len(texts) >= 2 else set()
-            in_header = True
-            out.append([t or None for t in row])
-            continue
-        in_header = False
-        out.append(
-            [None if t == "" and printed is not None and j not in printed else t for j, t in enumerate(row)]
-        )
-    return out
-
-
-def rule_only_fragments(page: Any, page_no: int, found: Sequence[Fragment]) -> list[Fragment]:
-    """Tables with horizontal rules and no vertical ones: rows from the rules, columns placed by
-    `column_xs` (explicit vertical lines), strategy 'explicit'."""
-    stacks = rule_stacks(horizontal_rules(page.horizontal_edges, found))
-    if not stacks:
-        return []
-    words = page.extract_words(extra_attrs=["size"])
-    fragments = []
-    for stack in (part for s in stacks for part in split_at_prose(s, words)):
-        x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
-        inside = [w for w in words if _in_band(w, stack[0].y, stack[-1].y, x0, x1)]
-        xs = column_xs(stack, inside)
-        if len(xs) < 3:
-            continue
-        box = (
-            max(x0 - 1, 0),
-            max(stack[0].y - 1, 0),
-            min(x1 + 1, page.width),
-            min(stack[-1].y + 1, page.height),
-        )
-        settings = {
-            "vertical_strategy": "explicit",
-            "explicit_vertical_lines": xs,
-            "horizontal_strategy": "lines",
-        }
-        crop = page.crop(box)
-        for table in crop.find_tables(settings):
-            fragment = _to_fragment(table, page_no, "explicit")
-            if fragment is not None:
-                fragment.rows = cover_unprinted_blanks(join_crossed_cells(crop, table, fragment.rows, inside))
-                fragments.append(fragment)
-    return fragments
-
-
-def _crosses(word: dict[str, Any], x: float, top: float, bottom: float) -> bool:
-    """A word with at least most of a glyph on each side of x (punctuation overhanging a border
-    by a little does not count)."""
-    cy = (float(word["top"]) + float(word["bottom"])) / 2
-    overhang = min(x - float(word["x0"]), float(word["x1"]) - x)
-    return overhang >= 0.8 * float(word["size"]) and top <= cy <= bottom
-
-
-def join_crossed_cells(
-    page: Any, table: Any, rows: list[list[str | None]], words: Sequence[dict[str, Any]]
-) -> list[list[str | None]]:
-    """Cells that a printed word runs across are one merged cell (no vertical rule shows it): its text
-    is read again from the union of their boxes, put in the first, and the others are covered."""
-    out = [list(row) for row in rows]
-    for i, row in enumerate(table.rows):
-        boxes = list(row.cells)
-        j = 0
-        while j < len(boxes):
-            k = j
-            while k + 1 < len(boxes) and boxes[k] and boxes[k + 1] and _word_across(boxes[k], words):
-                k += 1
-            if k > j and boxes[j] is not None and boxes[k] is not None:
-                union = (boxes[j][0], boxes[j][1], boxes[k][2], boxes[j][3])
-                out[i][j] = clean_cell_text(page.crop(union).extract_text())
-                out[i][j + 1 : k + 1] = [None] * (k - j)
-            j = k + 1
-    return out
-
-
-def _word_across(box: tuple[float, float, float, float], words: Sequence[dict[str, Any]]) -> bool:
-    return any(_crosses(w, float(box[2]), float(box[1]), float(box[3])) for w in words)
 
 
 # --------------------------------------------------------------------------------------
@@ -318,15 +49,6 @@ def _word_across(box: tuple[float, float, float, float], words: Sequence[dict[st
 
 def same_extent(a: Fragment, b: Fragment) -> bool:
     return abs(a.x0 - b.x0) <= X_TOLERANCE and abs(a.x1 - b.x1) <= X_TOLERANCE
-
-
-def _merge_bounds(a: Sequence[float], b: Sequence[float]) -> list[float]:
-    merged: list[float] = []
-    for x in sorted([*a, *b]):
-        if merged and x - merged[-1] <= X_TOLERANCE:
-            continue
-        merged.append(x)
-    return merged
 
 
 def _index(bounds: Sequence[float], x: float) -> int:
@@ -349,7 +71,7 @@ def _regrid(
 
 
 def _is_label_continuation(text: str | None) -> bool:
-    return bool(text) and not _LABEL_START.match(text or "") and not _NUMBER.match(text or "")
+    return bool(text) and not _LABEL_START.match(text or "") and not NUMBER.match(text or "")
 
 
 def _owner_above(rows: list[list[str | None]], start: int, col: int) -> int | None:
@@ -367,7 +89,7 @@ def _carry_split_labels(rows: list[list[str | None]], first: int) -> None:
             continue
         owner = _owner_above(rows, first - 1, col)
         above = rows[owner][col] if owner is not None else None
-        if owner is None or not above or _NUMBER.match(above):
+        if owner is None or not above or NUMBER.match(above):
             continue
         if not _LABEL_START.match(above):
             continue  # only a numbered group label is ever split mid-word by a page break
@@ -384,7 +106,7 @@ def _drop_repeated_header(table: Fragment, rows: list[list[str | None]]) -> list
 
 def append_fragment(table: Fragment, cont: Fragment) -> None:
     """Append the continuation `cont` (the next page's first table) to `table`, in place."""
-    bounds = _merge_bounds(table.xs, cont.xs)
+    bounds = merge_bounds(table.xs, cont.xs)
     table.rows = _regrid(table.rows, table.xs, bounds)
     rows = _drop_repeated_header(table, _regrid(cont.rows, cont.xs, bounds))
     first = len(table.rows)

@@ -137,6 +137,8 @@ def check_case(doc: ExtractedDocument, expected: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", fixture_cases("html"))
 def test_html_fixture_grids_and_sections(case: str) -> None:
     expected, document = load_case(case)
+    if expected["status"] != "ok":
+        pytest.skip("this report deviates from the template on purpose: tests/test_golden.py covers it")
     check_case(extract(document, expected["content_type"]), expected)
 
 

@@ -1,0 +1,425 @@
+"""The HTTP side of a crawl: `Fetcher` fetches the URLs of one source politely into the archive.
+
+Politeness (per-host concurrency and pause), robots.txt (RFC 9309), retries with backoff and
+Retry-After, redirects kept to the source's hosts, size limits, conditional GET (ETag,
+Last-Modified) and archive writes; the archived copy stands in when a fetch fails.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import functools
+import ipaddress
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
+
+import httpx
+
+from pipeline.archive import Archive, ManifestRow, StoredBody, utc_now
+from pipeline.sources import Source
+
+if TYPE_CHECKING:
+    from pipeline.crawl import CrawlSettings
+
+
+# ---- HTTP: politeness, robots.txt, retries, redirects, limits, archive ----------------
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What one URL gave: a body in the archive (this time or from before), or an error."""
+
+    url: str
+    path: Path | None = None
+    sha256: str | None = None
+    content_type: str | None = None
+    fetched_at: dt.datetime = field(default_factory=utc_now)
+    not_modified: bool = False
+    downloaded: bool = False  # the body travelled over the network this time (a 200)
+    filename: str | None = None  # from Content-Disposition
+    error: str | None = None
+    error_stage: str | None = None  # "robots" when robots.txt forbade it, else None
+
+
+class FetchFailed(Exception):
+    def __init__(self, message: str, transient: bool, status: int | None = None, wait: float | None = None):
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+        self.status = status
+        self.wait = wait  # Retry-After, seconds
+
+
+class RobotsRefused(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: httpx.Headers
+    body: StoredBody | None = None
+
+
+class _Slot:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Fetched | None = None
+
+
+class Fetcher:
+    """Fetches URLs of one source politely into the archive; each URL at most once per crawl."""
+
+    def __init__(self, source: Source, archive: Archive, settings: CrawlSettings) -> None:
+        self.hosts = source.hosts
+        self.archive = archive
+        self.settings = settings
+        self.concurrency = max(1, source.max_concurrency or settings.max_concurrency_per_host)
+        self.pause = source.pause_seconds if source.pause_seconds is not None else settings.pause_seconds
+        self.pages_fetched = 0
+        self.client = httpx.Client(
+            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
+            follow_redirects=False,
+            trust_env=False,
+        )
+        self._lock = threading.Lock()
+        self._memo: dict[str, _Slot] = {}
+        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
+        self._next_start: dict[str, float] = {}
+        self._robots: dict[str, _Slot | RobotFileParser] = {}
+        self._robots_locks: dict[str, threading.Lock] = {}
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.client.close()
+
+    def fetch(self, url: str, kind: str) -> Fetched:
+        """The body of `url` (archived), never raising; failures come back as `error`."""
+        with self._lock:
+            slot = self._memo.get(url)
+            owner = slot is None
+            if slot is None:
+                slot = self._memo[url] = _Slot()
+        if owner:
+            slot.value = self._fetch_uncached(url, kind)
+            slot.done.set()
+        slot.done.wait()
+        assert slot.value is not None
+        return slot.value
+
+    def _fetch_uncached(self, url: str, kind: str) -> Fetched:
+        if self.settings.offline:
+            replay = self._from_archive(url, "not in the archive (offline crawl)", None)
+            return replay if replay.path is None else replace(replay, error=None)
+        limit = self.settings.max_document_bytes if kind == "document" else self.settings.max_page_bytes
+        try:
+            fetched = self._fetch_with_retries(url, kind, limit)
+        except RobotsRefused as exc:
+            self._record_failure(url, kind, None, str(exc))
+            return Fetched(url, error=str(exc), error_stage="robots")
+        except FetchFailed as exc:
+            self._record_failure(url, kind, exc.status, exc.message)
+            return self._from_archive(url, exc.message, None)
+        if kind != "document":
+            with self._lock:
+                self.pages_fetched += 1
+        return fetched
+
+    def _from_archive(self, url: str, error: str, stage: str | None) -> Fetched:
+        """The archived copy of `url` with `error` set, or just the error when there is none."""
+        row = self.archive.latest_body(url)
+        if row is None or row.sha256 is None:
+            return Fetched(url, error=error, error_stage=stage)
+        return Fetched(
+            url,
+            path=self.archive.object_path(row.sha256),
+            sha256=row.sha256,
+            content_type=row.content_type,
+            fetched_at=self.archive.first_fetched_at(row.sha256) or row.fetched_at_dt,
+            not_modified=True,
+            error=error,
+        )
+
+    def _fetch_with_retries(self, url: str, kind: str, limit: int) -> Fetched:
+        attempt = 0
+        while True:
+            try:
+                return self._fetch_following_redirects(url, kind, limit)
+            except FetchFailed as exc:
+                if not exc.transient or attempt >= self.settings.retries:
+                    if exc.transient and attempt:
+                        exc.message += f" (after {attempt + 1} attempts)"
+                    raise
+                time.sleep(self._retry_wait(exc, attempt))
+                attempt += 1
+
+    def _retry_wait(self, exc: FetchFailed, attempt: int) -> float:
+        if exc.wait is not None:
+            return min(exc.wait, self.settings.max_retry_after_seconds)
+        return float(self.settings.backoff_seconds * 2**attempt)
+
+    def _fetch_following_redirects(self, url: str, kind: str, limit: int) -> Fetched:
+        previous = self.archive.latest_body(url)
+        conditional = _validators(previous)
+        current, seen = url, {url}
+        for _hop in range(self.settings.max_redirects + 1):
+            self._check_allowed(current)
+            response = self._request(current, conditional, limit)
+            if response.status in (301, 302, 303, 307, 308):
+                target = urljoin(current, response.headers.get("location", ""))
+                if target in seen:
+                    raise FetchFailed(f"redirect loop at {target}", transient=False, status=response.status)
+                seen.add(target)
+                current = target
+                continue
+            return self._archive_response(url, kind, response, previous)
+        raise FetchFailed(f"more than {self.settings.max_redirects} redirects", transient=False)
+
+    def _check_allowed(self, url: str) -> None:
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+        if parts.scheme not in ("http", "https"):
+            raise FetchFailed(f"refused: not an http(s) URL: {url}", transient=False)
+        if netloc not in self.hosts:
+            raise FetchFailed(f"refused: host {netloc} is not one of the source's hosts", transient=False)
+        if _resolves_to_private(parts.hostname or "", netloc, self.hosts):
+            raise FetchFailed(f"refused: {netloc} resolves to a private address", transient=False)
+        if not self._robots_allow(url):
+            raise RobotsRefused(f"disallowed by robots.txt: {url}")
+
+    def _robots_allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc.lower()}"
+        with self._lock:
+            lock = self._robots_locks.setdefault(key, threading.Lock())
+        with lock:
+            parser = self._robots.get(key)
+            if not isinstance(parser, RobotFileParser):
+                parser = self._robots[key] = self._load_robots(key)
+        return parser.can_fetch(self.settings.user_agent, url)
+
+    def _load_robots(self, base: str) -> RobotFileParser:
+        """robots.txt as RFC 9309 reads it: 4xx allows all, unreachable (5xx, network) forbids all."""
+        parser = RobotFileParser()
+        url = base + "/robots.txt"
+        try:
+            response = self._request_with_retries(url)
+        except FetchFailed as exc:
+            parser.parse([] if exc.status is not None and 400 <= exc.status < 500 else _DISALLOW_ALL)
+            return parser
+        assert response.body is not None
+        self._record(url, "robots", response, response.body)
+        text = response.body.path.read_bytes().decode("utf-8", errors="replace")
+        parser.parse(text.splitlines())
+        return parser
+
+    def _request_with_retries(self, url: str) -> _Response:
+        for attempt in range(self.settings.retries + 1):
+            try:
+                response = self._request(url, {}, self.settings.max_page_bytes)
+            except FetchFailed as exc:
+                if not exc.transient or attempt >= self.settings.retries:
+                    raise
+                time.sleep(self._retry_wait(exc, attempt))
+                continue
+            if response.status != 200:
+                raise FetchFailed(f"HTTP {response.status}", transient=False, status=response.status)
+            return response
+        raise FetchFailed("unreachable", transient=True)
+
+    def _request(self, url: str, headers: dict[str, str], limit: int) -> _Response:
+        """One GET under the host's concurrency limit and pause; 200 bodies go to the archive."""
+        with self._host_slot(urlsplit(url).netloc.lower()):
+            try:
+                with self.client.stream("GET", url, headers=headers) as response:
+                    return self._read_response(response, limit)
+            except httpx.UnsupportedProtocol as exc:
+                raise FetchFailed(f"unsupported URL: {exc}", transient=False) from exc
+            except httpx.TimeoutException as exc:
+                raise FetchFailed(f"timed out ({type(exc).__name__})", transient=True) from exc
+            except httpx.TransportError as exc:
+                raise FetchFailed(f"connection failed: {type(exc).__name__}: {exc}", transient=True) from exc
+
+    def _read_response(self, response: httpx.Response, limit: int) -> _Response:
+        status = response.status_code
+        if status >= 500 or status == 429:
+            wait = _retry_after(response.headers.get("retry-after"))
+            raise FetchFailed(f"HTTP {status}", transient=True, status=status, wait=wait)
+        if status >= 400:
+            raise FetchFailed(f"HTTP {status}", transient=False, status=status)
+        if status != 200:
+            return _Response(status, response.headers)
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            raise FetchFailed(f"too large: {declared} bytes > limit {limit}", transient=False, status=status)
+        body = self.archive.store_chunks(_limited(response.iter_bytes(), limit))
+        return _Response(status, response.headers, body)
+
+    @contextmanager
+    def _host_slot(self, netloc: str) -> Iterator[None]:
+        """At most `concurrency` requests in flight per host, starts at least `pause` apart."""
+        with self._lock:
+            semaphore = self._semaphores.setdefault(netloc, threading.BoundedSemaphore(self.concurrency))
+        with semaphore:
+            with self._lock:
+                start = max(time.monotonic(), self._next_start.get(netloc, 0.0))
+                self._next_start[netloc] = start + self.pause
+            delay = start - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            yield
+
+    def _archive_response(
+        self, url: str, kind: str, response: _Response, previous: ManifestRow | None
+    ) -> Fetched:
+        if response.status == 304 and previous is not None and previous.sha256 is not None:
+            self._record(url, kind, response, None, previous)
+            return Fetched(
+                url,
+                path=self.archive.object_path(previous.sha256),
+                sha256=previous.sha256,
+                content_type=previous.content_type,
+                fetched_at=self.archive.first_fetched_at(previous.sha256) or previous.fetched_at_dt,
+                not_modified=True,
+                filename=_disposition_filename(response.headers.get("content-disposition")),
+            )
+        if response.body is None:
+            raise FetchFailed(
+                f"HTTP {response.status} without a body", transient=False, status=response.status
+            )
+        self._record(url, kind, response, response.body)
+        sha = response.body.sha256
+        return Fetched(
+            url,
+            path=response.body.path,
+            sha256=sha,
+            content_type=response.headers.get("content-type"),
+            fetched_at=self.archive.first_fetched_at(sha) or utc_now(),
+            not_modified=previous is not None and previous.sha256 == sha,
+            downloaded=True,
+            filename=_disposition_filename(response.headers.get("content-disposition")),
+        )
+
+    def _record(
+        self,
+        url: str,
+        kind: str,
+        response: _Response,
+        body: StoredBody | None,
+        previous: ManifestRow | None = None,
+    ) -> None:
+        reused = previous if body is None else None
+        self.archive.record(
+            ManifestRow(
+                url=url,
+                fetched_at=utc_now().isoformat(),
+                status=response.status,
+                content_type=response.headers.get("content-type")
+                or (reused.content_type if reused else None),
+                sha256=body.sha256 if body else (reused.sha256 if reused else None),
+                size=body.size if body else (reused.size if reused else None),
+                etag=response.headers.get("etag") or (reused.etag if reused else None),
+                last_modified=response.headers.get("last-modified")
+                or (reused.last_modified if reused else None),
+                kind=kind,
+            )
+        )
+
+    def _record_failure(self, url: str, kind: str, status: int | None, message: str) -> None:
+        self.archive.record(
+            ManifestRow(
+                url=url,
+                fetched_at=utc_now().isoformat(),
+                status=status,
+                content_type=None,
+                sha256=None,
+                size=None,
+                kind=kind,
+                error=message,
+            )
+        )
+
+
+_DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
+
+
+def _validators(previous: ManifestRow | None) -> dict[str, str]:
+    if previous is None:
+        return {}
+    headers: dict[str, str] = {}
+    if previous.etag:
+        headers["If-None-Match"] = previous.etag
+    if previous.last_modified:
+        headers["If-Modified-Since"] = previous.last_modified
+    return headers
+
+
+def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """Pass chunks through; stop reading (and fail) as soon as the total passes `limit`."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise FetchFailed(f"too large: more than {limit} bytes", transient=False, status=200)
+        yield chunk
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - utc_now()).total_seconds())
+
+
+def _disposition_filename(value: str | None) -> str | None:
+    """The file name in a Content-Disposition header (RFC 5987 `filename*` first)."""
+    if not value:
+        return None
+    extended = re.search(r"filename\*\s*=\s*([\w-]+)'[^']*'([^;]+)", value, re.IGNORECASE)
+    if extended:
+        return unquote(extended.group(2).strip().strip('"'), encoding=extended.group(1), errors="replace")
+    plain = re.search(r'filename\s*=\s*"?([^";]+)"?', value, re.IGNORECASE)
+    return unquote(plain.group(1).strip()) if plain else None
+
+
+@functools.lru_cache(maxsize=256)
+def _resolves_to_private_cached(hostname: str) -> bool:
+    try:
+        infos = socket.getaddrinfo(hostname, None)
+    except OSError:
+        return False  # unresolvable: the request itself will fail and say so
+    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
+    return any(a.is_private or a.is_loopback or a.is_link_local for a in addresses)
+
+
+def _resolves_to_private(hostname: str, netloc: str, named: frozenset[str]) -> bool:
+    """True for a host *name* that leads to a private/loopback address (DNS rebinding guard).
+
+    An IP literal or `localhost` that the source names is allowed as named; any other host is
+    already refused by the host check.
+    """
+    if netloc not in named or hostname == "localhost":
+        return False
+    try:
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return _resolves_to_private_cached(hostname)
+    return False

@@ -1,0 +1,253 @@
+"""Reading portal pages: listing entries, pagination, attachment links, article titles, dates, bodies.
+
+Pages are decoded (`decode_page`) and parsed with lxml; nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urljoin, urlsplit
+
+import lxml.html
+
+from pipeline.titles import classify_title
+
+HtmlElement = Any  # lxml.html.HtmlElement (lxml ships no type stubs)
+
+DOCUMENT_EXTENSIONS = ("pdf", "docx", "doc", "wps", "ofd")
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    url: str
+    listed_date: dt.date | None
+    listing_url: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    text: str
+
+
+_GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "euc-cn", "csgb2312"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
+_DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
+_LABELLED_DATE = re.compile(r"(?:发布|发文|公开|印发|更新)?(?:日期|时间)\s*[:：]\s*" + _DATE)
+_ANY_DATE = re.compile(_DATE)
+_NEXT_TEXTS = {"下一页", "下页", "后一页", "后页", ">", ">>", "›", "»", "next", "下一页>", "下一页>>"}
+_PAGE_FILE = re.compile(r"(?:index|list|default)?_\d+\.s?html?$", re.IGNORECASE)
+_PAGE_QUERY = re.compile(r"(?:^|&)(?:page|pageindex|pageno|pagenum|p|currentpage)=\d+", re.IGNORECASE)
+_CREATE_PAGE = re.compile(
+    r"createPageHTML\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,\s*['\"](\w+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+_DOWNLOAD_HINT = re.compile(r"download|downfile|getfile|attach|fileid|file\.|/files?/", re.IGNORECASE)
+_PAGE_EXTENSIONS = (".html", ".htm", ".shtml", ".asp", ".aspx", ".php")
+_CONTENT_XPATHS = (
+    "//*[@id='zoom']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
+    "//*[@id='content']",
+    "//*[contains(@class, 'TRS_Editor')]",
+    "//article",
+)
+_HEADINGS = ("一、总体情况", "二、主动公开政府信息", "三、收到和处理政府信息公开申请", "五、存在的主要问题")
+_HEADING_PATTERNS = tuple(
+    re.compile(r"\s*".join(re.escape(ch) if ch != "、" else "[、.．]" for ch in h)) for h in _HEADINGS
+)
+_TABLE_MARKERS = ("本年新收政府信息公开申请数量", "第二十条第")
+
+
+def decode_page(body: bytes, content_type: str | None) -> str:
+    """A listing or article page as text: HTTP charset, then <meta charset>, GB names as gb18030."""
+    declared = _header_charset(content_type)
+    if declared is None:
+        meta = _META_CHARSET.search(body[:4096])
+        declared = meta.group(1).decode("ascii") if meta else None
+    for charset in (_canonical_charset(declared), "utf-8"):
+        if charset is None:
+            continue
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("gb18030", errors="replace")
+
+
+def _header_charset(content_type: str | None) -> str | None:
+    match = re.search(r"charset\s*=\s*[\"']?([\w\-]+)", content_type or "", re.IGNORECASE)
+    return match.group(1) if match else None
+
+
+def _canonical_charset(name: str | None) -> str | None:
+    if name is None:
+        return None
+    lowered = name.strip().lower()
+    return "gb18030" if lowered in _GB_ALIASES else lowered
+
+
+def parse_page(body: bytes, content_type: str | None) -> HtmlElement:
+    text = decode_page(body, content_type)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    if not text.strip():
+        text = "<html><body></body></html>"
+    root: HtmlElement = lxml.html.document_fromstring(text)
+    for junk in root.xpath("//script[not(contains(., 'createPageHTML'))]|//style|//noscript"):
+        junk.drop_tree()
+    return root
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def _links(root: HtmlElement, page_url: str) -> Iterator[tuple[HtmlElement, str, str]]:
+    """(<a> element, absolute URL without fragment, title-or-text) of every followable link."""
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+            continue
+        url = canonical_url(urljoin(page_url, href))
+        label = _clean(anchor.get("title")) or _clean(anchor.text_content())
+        yield anchor, url, label
+
+
+def canonical_url(url: str) -> str:
+    """Without the fragment, with non-ASCII and spaces percent-encoded (UTF-8) as a browser sends it."""
+    return quote(url.split("#", 1)[0].strip(), safe=":/?&=%@!$'()*+,;[]~-._")
+
+
+def listing_entries(root: HtmlElement, page_url: str) -> list[Entry]:
+    entries = []
+    for anchor, url, label in _links(root, page_url):
+        if label:
+            entries.append(Entry(label, url, _row_date(anchor), page_url))
+    return entries
+
+
+def _row_date(anchor: HtmlElement) -> dt.date | None:
+    """The date printed in the entry's row (<li>, <tr> ...) next to the link, if any."""
+    node: HtmlElement | None = anchor
+    for _level in range(3):
+        node = node.getparent() if node is not None else None
+        if node is None:
+            return None
+        if node.tag in ("li", "tr", "dd", "dl", "p", "div", "td"):
+            text = node.text_content().replace(anchor.text_content(), " ")
+            found = _to_date(_ANY_DATE.search(text))
+            if found or node.tag in ("li", "tr"):
+                return found
+    return None
+
+
+def _to_date(match: re.Match[str] | None) -> dt.date | None:
+    if match is None:
+        return None
+    try:
+        return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def pagination_links(root: HtmlElement, page_url: str) -> list[str]:
+    """Further listing pages: 下一页 links, page-number links, index_N.html links, createPageHTML."""
+    found: list[str] = []
+    base_dir = urlsplit(page_url).path.rsplit("/", 1)[0]
+    for _anchor, url, label in _links(root, page_url):
+        parts = urlsplit(url)
+        same_dir = parts.path.rsplit("/", 1)[0] == base_dir
+        name = parts.path.rsplit("/", 1)[-1]
+        # 首页 is the portal's home as often as the listing's first page: same folder only.
+        is_next = label.lower() in _NEXT_TEXTS or (same_dir and label in ("首页", "尾页", "末页", "上一页"))
+        numbered = label.isdigit() and same_dir
+        paged_file = same_dir and bool(_PAGE_FILE.search(name)) and classify_title(label) != "report"
+        paged_query = bool(_PAGE_QUERY.search(parts.query)) and parts.path == urlsplit(page_url).path
+        if is_next or numbered or paged_file or paged_query:
+            found.append(url)
+    found.extend(_create_page_html_links(root, page_url))
+    return list(dict.fromkeys(found))
+
+
+def _create_page_html_links(root: HtmlElement, page_url: str) -> list[str]:
+    """TRS-style `createPageHTML(total, current, "index", "html")`: index.html, index_1.html ..."""
+    urls: list[str] = []
+    for script in root.iter("script"):
+        match = _CREATE_PAGE.search(script.text_content())
+        if match:
+            total, stem, ext = int(match.group(1)), match.group(3), match.group(4)
+            urls.append(urljoin(page_url, f"{stem}.{ext}"))
+            urls.extend(urljoin(page_url, f"{stem}_{n}.{ext}") for n in range(1, total))
+    return urls
+
+
+def title_candidates(root: HtmlElement) -> list[str]:
+    """The article's own title lines: <h1>s, title-ish elements, <meta ArticleTitle>, <title> parts."""
+    found = [_clean(h.text_content()) for h in root.xpath("//h1|//h2")]
+    found += [_clean(e.text_content()) for e in root.xpath("//*[contains(@class, 'title')]")]
+    found += [_clean(m.get("content")) for m in root.xpath("//meta[@name='ArticleTitle']")]
+    for title in root.xpath("//title"):
+        text = _clean(title.text_content())
+        found += [text, *re.split(r"\s*[_|\-—–]\s*", text)]
+    return [t for t in dict.fromkeys(found) if t]
+
+
+def article_date(root: HtmlElement) -> dt.date | None:
+    """The publication date printed as "发布日期：2020-01-15" (or similar) on the article page."""
+    for meta in root.xpath("//meta[@name='PubDate' or @name='pubdate' or @name='publishdate']"):
+        found = _to_date(_ANY_DATE.search(meta.get("content") or ""))
+        if found:
+            return found
+    return _to_date(_LABELLED_DATE.search(_clean(root.text_content())))
+
+
+def attachment_links(root: HtmlElement, page_url: str) -> list[Link]:
+    """Links to report files: by extension (in the URL or the link text) or download-style URLs."""
+    links = [
+        Link(url, label) for _anchor, url, label in _links(root, page_url) if is_document_link(url, label)
+    ]
+    unique = {link.url: link for link in reversed(links)}
+    return [link for link in links if unique.get(link.url) is link]
+
+
+def link_format(name: str, text: str) -> str | None:
+    """The document format a file name (or link text) declares by its extension."""
+    for candidate in (name, text):
+        lowered = unquote(urlsplit(candidate).path if "://" in candidate else candidate).strip().lower()
+        for ext in DOCUMENT_EXTENSIONS:
+            if lowered.endswith("." + ext):
+                return ext
+    return None
+
+
+def is_document_link(url: str, text: str) -> bool:
+    """A link to a report file: by extension (URL or link text) or a download-style URL."""
+    if link_format(url, text) is not None:
+        return True
+    path = unquote(urlsplit(url).path).lower()
+    return bool(_DOWNLOAD_HINT.search(url)) and not path.endswith(_PAGE_EXTENSIONS) and path not in ("", "/")
+
+
+def body_text(root: HtmlElement) -> str:
+    """The article body's text: a known content container, else the densest text block."""
+    for xpath in _CONTENT_XPATHS:
+        for element in root.xpath(xpath):
+            text = _clean(element.text_content())
+            if len(text) >= 20:
+                return text
+    best, best_score = "", -1
+    for element in root.xpath("//body//div|//body//td|//body//section"):
+        nested = sum(len(_clean(c.text_content())) for c in element.xpath("./div|./ul|./nav|./section"))
+        own = _clean(element.text_content())
+        if len(own) - nested > best_score:
+            best, best_score = own, len(own) - nested
+    return best
+
+
+def article_text_is_report(text: str) -> bool:
+    """True when the text holds a report: two of its section headings, or one of its tables."""
+    headings = sum(1 for pattern in _HEADING_PATTERNS if pattern.search(text))
+    return headings >= 2 or any(marker in text for marker in _TABLE_MARKERS)
