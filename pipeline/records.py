@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from pipeline import PIPELINE_VERSION, nlp
+from pipeline import PIPELINE_VERSION
 from pipeline.canon import canonical_cells
 from pipeline.checks import run_checks
 from pipeline.normalize import Cell, TablesResult, detect_template, parse_tables
@@ -186,6 +186,8 @@ def fact_record(report: ReportRecord, cell: Cell) -> FactRecord:
 
 
 def add_sections(records: ReportRecords, sections: list[Section], with_nlp: bool) -> None:
+    from pipeline import nlp  # spaCy takes a second to import: only when it is used
+
     report = records.report
     rid, year, code = report.report_id, report.year, report.region_code
     for section in sections:
