@@ -17,7 +17,8 @@ NUMBER = re.compile(r"^[-+]?[\d,，.．]+%?$|^[-—–－/]+$")
 
 @dataclass
 class Fragment:
-    """One table as found on one page: texts (None = covered by a merge) on column boundaries `xs`."""
+    """One table as found on one page: texts (None = covered by a merge) on column boundaries `xs`,
+    and the page each cell is printed on (`cell_pages`, the same shape as `rows`)."""
 
     page: int
     xs: list[float]
@@ -26,7 +27,7 @@ class Fragment:
     top: float
     bottom: float
     strategy: str
-    row_pages: list[int] = field(default_factory=list)
+    cell_pages: list[list[int]] = field(default_factory=list)
 
     @property
     def x0(self) -> float:
@@ -54,7 +55,7 @@ def to_fragment(table: Any, page_no: int, strategy: str) -> Fragment | None:
         top=float(table.bbox[1]),
         bottom=float(table.bbox[3]),
         strategy=strategy,
-        row_pages=[page_no] * len(rows),
+        cell_pages=[[page_no] * len(row) for row in rows],
     )
 
 

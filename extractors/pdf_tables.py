@@ -3,13 +3,21 @@
 A page's tables come out as `Fragment`s that keep their column x-boundaries, so that a fragment on
 the next page can be laid onto the same columns by position, not by index: the first fragment often
 has fewer columns (its rows span the inner label columns).
+
+Page breaks handled: a continuation fragment with no rule above its first row (pdfplumber #720: the
+row would be lost, so a rule is added where the vertical rules start); a merged label printed half on
+each page; a row cut in two with its labels above the break and its numbers below (joined back).
+Not handled: a cut row whose two halves both print text in the same column (a wrapped label continued
+below the break beside numbers printed above it) stays two rows, because it cannot be told apart from
+two rows with blank cells; and a rule-only table ("explicit") continued without a rule above its first
+row loses that row into the body text.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from extractors.pdf_fragment import NUMBER, X_TOLERANCE, merge_bounds, to_fragment
 from extractors.pdf_fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
@@ -18,6 +26,9 @@ from extractors.pdf_rules import rule_only_fragments
 from pipeline.schema import RawCell, RawTable
 
 MIN_EDGES = 4
+SNAP = 3.0  # pt: pdfplumber's snap/join tolerance; a vertical rule this far past the top rule is normal
+MAX_ROW_HEIGHT = 120.0  # pt: how far above a table's first rule a row cut from the previous page may start
+T = TypeVar("T")
 _LABEL_START = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[.、．])"
 )
@@ -31,15 +42,50 @@ def _strategy_name(page: Any) -> str:
 def page_fragments(page: Any, page_no: int) -> list[Fragment]:
     """Every ruled table of a page (at least 2x2 cells), top to bottom: tables with full borders
     first, then tables drawn with horizontal rules only (`rule_only_fragments`)."""
-    if len(page.edges) < MIN_EDGES:
+    edges = page.edges
+    if len(edges) < MIN_EDGES:
         return []
+    tables = page.find_tables()
+    top_rule = missing_top_rule(page, edges, tables)
+    if top_rule is not None:
+        tables = page.find_tables({"explicit_horizontal_lines": [top_rule]})
     fragments = []
-    for table in page.find_tables():
+    for table in tables:
         fragment = to_fragment(table, page_no, _strategy_name(page))
         if fragment is not None:
             fragments.append(fragment)
     fragments += rule_only_fragments(page, page_no, fragments)
     return sorted(fragments, key=lambda f: f.top)
+
+
+def missing_top_rule(
+    page: Any, edges: Sequence[dict[str, Any]], tables: Sequence[Any]
+) -> dict[str, Any] | None:
+    """The rule a table continued from the previous page lacks above its first row (pdfplumber #720):
+    when column rules of the page's top table reach up to a row's height above its first horizontal
+    rule and text sits in between, a horizontal line where those rules start; else None."""
+    if not tables:
+        return None
+    table = min(tables, key=lambda t: t.bbox[1])
+    x0, top, x1, _ = (float(v) for v in table.bbox)
+    columns = {float(x) for cell in table.cells for x in (cell[0], cell[2])}
+    risers = [
+        e
+        for e in edges
+        if e["orientation"] == "v"
+        and top - MAX_ROW_HEIGHT <= float(e["top"]) < top - SNAP <= float(e["bottom"])
+        and any(abs(float(e["x0"]) - x) <= X_TOLERANCE for x in columns)
+    ]
+    if len(risers) < 2:
+        return None
+    y = min(float(e["top"]) for e in risers)
+    if not any(
+        y < (float(c["top"]) + float(c["bottom"])) / 2 < top
+        and x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
+        for c in page.chars
+    ):
+        return None
+    return {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
 
 
 # --------------------------------------------------------------------------------------
@@ -56,18 +102,26 @@ def _index(bounds: Sequence[float], x: float) -> int:
 
 
 def _regrid(
-    rows: list[list[str | None]], xs: Sequence[float], bounds: Sequence[float]
-) -> list[list[str | None]]:
-    """Lay rows onto finer column bounds: a cell that now spans several columns keeps its text in the
-    first and None (covered) in the rest."""
+    rows: list[list[T]], xs: Sequence[float], bounds: Sequence[float], fill: Callable[[list[T]], T]
+) -> list[list[T]]:
+    """Lay rows onto finer column bounds: a cell that now spans several columns keeps its value in the
+    first and `fill(row)` in the rest (None, covered, for texts; the row's page for pages)."""
     width = len(bounds) - 1
     out = []
     for row in rows:
-        new: list[str | None] = [None] * width
-        for j, text in enumerate(row):
-            new[min(_index(bounds, xs[j]), width - 1)] = text
+        new = [fill(row)] * width
+        for j, value in enumerate(row):
+            new[min(_index(bounds, xs[j]), width - 1)] = value
         out.append(new)
     return out
+
+
+def _covered(row: list[str | None]) -> str | None:
+    return None
+
+
+def _first_page(row: list[int]) -> int:
+    return row[0]
 
 
 def _is_label_continuation(text: str | None) -> bool:
@@ -104,14 +158,44 @@ def _drop_repeated_header(table: Fragment, rows: list[list[str | None]]) -> list
     return rows[n:]
 
 
+def _is_number(text: str | None) -> bool:
+    return bool(text and NUMBER.match(text))
+
+
+def is_cut_row(upper: list[str | None], lower: list[str | None]) -> bool:
+    """A row cut by the page break: the upper half prints only labels, the lower half only numbers,
+    every label left of every number (a header row above numbers fails this: it prints above them)."""
+    labels = [j for j, text in enumerate(upper) if text]
+    numbers = [j for j, text in enumerate(lower) if text]
+    return (
+        bool(labels and numbers)
+        and not any(_is_number(upper[j]) for j in labels)
+        and all(_is_number(lower[j]) for j in numbers)
+        and max(labels) < min(numbers)
+    )
+
+
+def _join_cut_row(table: Fragment, rows: list[list[str | None]], pages: list[list[int]]) -> None:
+    """Fill the table's last row (the upper half) with the numbers of `rows[0]` and drop that row."""
+    upper, upper_pages = table.rows[-1], table.cell_pages[-1]
+    for j, text in enumerate(rows[0]):
+        if text:
+            upper[j], upper_pages[j] = text, pages[0][j]
+    del rows[0], pages[0]
+
+
 def append_fragment(table: Fragment, cont: Fragment) -> None:
     """Append the continuation `cont` (the next page's first table) to `table`, in place."""
     bounds = merge_bounds(table.xs, cont.xs)
-    table.rows = _regrid(table.rows, table.xs, bounds)
-    rows = _drop_repeated_header(table, _regrid(cont.rows, cont.xs, bounds))
+    table.rows = _regrid(table.rows, table.xs, bounds, _covered)
+    table.cell_pages = _regrid(table.cell_pages, table.xs, bounds, _first_page)
+    rows = _drop_repeated_header(table, _regrid(cont.rows, cont.xs, bounds, _covered))
+    pages = _regrid(cont.cell_pages, cont.xs, bounds, _first_page)[len(cont.rows) - len(rows) :]
+    if rows and table.rows and is_cut_row(table.rows[-1], rows[0]):
+        _join_cut_row(table, rows, pages)
     first = len(table.rows)
     table.rows.extend(rows)
-    table.row_pages.extend([cont.page] * len(rows))
+    table.cell_pages.extend(pages)
     if rows:
         _carry_split_labels(table.rows, first)
     table.xs = bounds
@@ -121,7 +205,7 @@ def append_fragment(table: Fragment, cont: Fragment) -> None:
 
 def to_raw_table(fragment: Fragment) -> RawTable:
     rows = tuple(
-        tuple(RawCell(text, page) for text in row)
-        for row, page in zip(fragment.rows, fragment.row_pages, strict=True)
+        tuple(RawCell(text, page) for text, page in zip(row, pages, strict=True))
+        for row, pages in zip(fragment.rows, fragment.cell_pages, strict=True)
     )
     return RawTable(rows=rows, page=fragment.page, strategy=fragment.strategy)

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.pdf import extract
-from extractors.pdf_tables import cover_unprinted_blanks
+from extractors.pdf_tables import cover_unprinted_blanks, is_cut_row
 from extractors.pdf_text import (
     Line,
     clean_cell_text,
@@ -165,6 +165,55 @@ def test_split_requests_table_is_the_drawn_grid(name: str, split_row: int, strat
     assert grid(table) == gen.expected_grid(gen.requests_cells(seed=split_row))
     pages = [{c.page for c in row} for row in table.rows]
     assert pages == [{1}] * split_row + [{2}] * (gen.REQUEST_ROWS - split_row)
+
+
+def test_continuation_without_a_top_rule_keeps_its_first_row() -> None:
+    """pdfplumber #720: page 2's fragment starts without a rule above its first row."""
+    path = REGRESSIONS / "table-split-no-top-rule-on-continuation.pdf"
+    first_label = "（五）不予处理"
+    with pdfplumber.open(path) as pdf:
+        plain = pdf.pages[1].extract_tables()[0]
+        assert len(plain) == gen.REQUEST_ROWS - gen.SPLIT_OPEN_TOP - 1, (
+            "precondition: plain pdfplumber drops it"
+        )
+        assert first_label not in {text for row in plain for text in row}
+    doc = extract(path)
+    assert doc.status is None and doc.problems == [] and len(doc.tables) == 1
+    table = doc.tables[0]
+    assert grid(table) == gen.expected_grid(gen.requests_cells(seed=gen.SPLIT_OPEN_TOP))
+    pages = [{c.page for c in row} for row in table.rows]
+    assert pages == [{1}] * gen.SPLIT_OPEN_TOP + [{2}] * (gen.REQUEST_ROWS - gen.SPLIT_OPEN_TOP)
+    assert first_label not in body_text(doc)
+
+
+def test_a_row_cut_by_the_page_break_is_joined() -> None:
+    """Row CUT_ROW prints its labels at the foot of page 1 and its numbers at the top of page 2."""
+    doc = extract(REGRESSIONS / "table-split-row-cut-labels-then-numbers.pdf")
+    assert doc.status is None and doc.problems == [] and len(doc.tables) == 1
+    table = doc.tables[0]
+    assert grid(table) == gen.expected_grid(gen.requests_cells(seed=gen.CUT_ROW))
+    cut = table.rows[gen.CUT_ROW]
+    assert [c.page for c in cut if c.text] == [1] + [2] * 7  # the label where printed, numbers on page 2
+    assert {c.page for row in table.rows[: gen.CUT_ROW] for c in row} == {1}
+    assert {c.page for row in table.rows[gen.CUT_ROW + 1 :] for c in row} == {2}
+
+
+@pytest.mark.parametrize(
+    ("upper", "lower"),
+    [
+        (
+            ["3.要求提供公开出版物", "", ""],
+            ["4.无正当理由大量反复申请", "1", "2"],
+        ),  # the lower row has a label
+        (["规章", "", "3"], ["", "1", ""]),  # the upper row already prints a number
+        (["信息内容", "本年制发件数", ""], ["", "1", "2"]),  # a header row above numbers
+        (["行政许可", "", ""], ["", "", ""]),  # nothing printed below
+    ],
+)
+def test_rows_that_are_not_two_halves_of_one_row_stay_apart(
+    upper: list[str | None], lower: list[str | None]
+) -> None:
+    assert not is_cut_row(upper, lower)
 
 
 def test_split_table_text_blocks_surround_the_table() -> None:

@@ -154,9 +154,16 @@ def _rule(c: Canvas, x0: float, y0: float, x1: float, y1: float, as_rect: bool) 
 
 
 def draw_cells(
-    c: Canvas, cells: Sequence[Cell], rows: range, top: float, as_rects: bool, text_of: dict[int, str]
+    c: Canvas,
+    cells: Sequence[Cell],
+    rows: range,
+    top: float,
+    as_rects: bool,
+    text_of: dict[int, str],
+    top_rule: bool = True,
 ) -> float:
-    """Draw the part of each cell that falls in `rows`; `text_of` overrides a cell's text (by id)."""
+    """Draw the part of each cell that falls in `rows`; `text_of` overrides a cell's text (by id).
+    Without `top_rule` the first row has no rule above it (a fragment continued after a page break)."""
     c.setLineWidth(0.5)
     c.setFont(FONT, 7)
     for cell in cells:
@@ -165,8 +172,9 @@ def draw_cells(
             continue
         x0, x1 = COL_X[cell.col], COL_X[cell.col + cell.colspan]
         y_top, y_bottom = top - (first - rows.start) * ROW_H, top - (last + 1 - rows.start) * ROW_H
-        for a, b in (((x0, y_top), (x1, y_top)), ((x0, y_bottom), (x1, y_bottom))):
-            _rule(c, *a, *b, as_rects)
+        if top_rule or first > rows.start:
+            _rule(c, x0, y_top, x1, y_top, as_rects)
+        _rule(c, x0, y_bottom, x1, y_bottom, as_rects)
         _rule(c, x0, y_top, x0, y_bottom, as_rects)
         _rule(c, x1, y_top, x1, y_bottom, as_rects)
         text = text_of.get(id(cell), cell.text if cell.row == first else "")
@@ -208,21 +216,38 @@ def title_block(c: Canvas) -> float:
     return draw_lines(c, (REQUESTS_HEADING,), y, bold=True)
 
 
-def split_table_pdf(path: Path, split_row: int, repeat_header: bool, as_rects: bool, footer: str) -> None:
-    """Title, text, and the requests table broken across pages 1-2 before row `split_row`."""
-    c = Canvas(str(path), pagesize=(W, H))
+def split_table_pdf(
+    path: Path,
+    split_row: int,
+    repeat_header: bool,
+    as_rects: bool,
+    footer: str,
+    open_top: bool = False,
+    cut_row: bool = False,
+) -> None:
+    """Title, text, and the requests table broken across pages 1-2 before row `split_row`.
+
+    `open_top`: page 2's fragment has no rule above its first row (pdfplumber #720).
+    `cut_row`: row `split_row` itself is cut in two, its labels on page 1 and its numbers on page 2."""
+    c = Canvas(str(path), pagesize=(W, H), invariant=True)
     cells = requests_cells(seed=split_row)
     group_four = next(cell for cell in cells if cell.text == "（四）无法提供")
     first_half, second_half = {}, {}
     if split_row == ROW_OF_GROUP_FOUR + 1:  # the label is printed half on each page, as WPS does
         first_half[id(group_four)], second_half[id(group_four)] = "（四）无", "法提供"
-    draw_cells(c, cells, range(0, split_row), title_block(c), as_rects, first_half)
+    if cut_row:
+        for cell in cells:
+            if cell.row == split_row:
+                (second_half if cell.col < 3 else first_half)[id(cell)] = ""
+    page_one_rows = range(0, split_row + 1 if cut_row else split_row)
+    draw_cells(c, cells, page_one_rows, title_block(c), as_rects, first_half)
     decorate(c, 1, 2, footer)
     c.showPage()
     top = H - 70
     if repeat_header:
         top = draw_cells(c, cells, range(0, 3), top, as_rects, {})
-    y = draw_cells(c, cells, range(split_row, REQUEST_ROWS), top, as_rects, second_half)
+    rows = range(split_row, REQUEST_ROWS)
+    y = draw_cells(c, cells, rows, top, as_rects, second_half, top_rule=not open_top)
     draw_lines(c, SECTION_FOUR, y - 30)
     decorate(c, 2, 2, footer)
     c.showPage()
@@ -231,7 +256,7 @@ def split_table_pdf(path: Path, split_row: int, repeat_header: bool, as_rects: b
 
 def phantom_rects_pdf(path: Path) -> None:
     """Paragraphs sitting on white filled rectangles (no stroke), as some exporters draw them (#285)."""
-    c = Canvas(str(path), pagesize=(W, H))
+    c = Canvas(str(path), pagesize=(W, H), invariant=True)
     c.setFillColorRGB(1, 1, 1)
     for i in range(len(PARAGRAPH) + 2):  # two columns of boxes: a 2-column grid to pdfplumber
         c.rect(70, H - 130 - i * 28, 225, 28, stroke=0, fill=1)
@@ -244,7 +269,7 @@ def phantom_rects_pdf(path: Path) -> None:
 
 def scanned_pdf(path: Path) -> None:
     """Two pages that are only images of text, no text layer."""
-    c = Canvas(str(path), pagesize=(W, H))
+    c = Canvas(str(path), pagesize=(W, H), invariant=True)
     for _ in range(2):
         image = Image.new("L", (400, 560), 255)
         ImageDraw.Draw(image).rectangle((40, 40, 360, 80), fill=0)
@@ -257,7 +282,7 @@ def scanned_pdf(path: Path) -> None:
 
 def encrypted_pdf(path: Path) -> None:
     encryption = StandardEncryption("secret", ownerPassword="owner", strength=128)
-    c = Canvas(str(path), pagesize=(W, H), encrypt=encryption)
+    c = Canvas(str(path), pagesize=(W, H), encrypt=encryption, invariant=True)
     draw_lines(c, PARAGRAPH, H - 100)
     c.showPage()
     c.save()
@@ -335,6 +360,8 @@ def radicals_and_cid_pdf(path: Path) -> None:
 # Regression file -> (generator, what it exercises)
 SPLIT_AFTER_HEADER = 5  # page 1 holds the header and rows 一/二 only: 8 columns there, 10 on page 2
 SPLIT_IN_GROUP_FOUR = ROW_OF_GROUP_FOUR + 1
+SPLIT_OPEN_TOP = 18  # page 2 starts with （五）不予处理 and no rule above it
+CUT_ROW = 20  # 3.要求提供公开出版物: its labels on page 1, its numbers on page 2
 
 
 def generate(target: Path = HERE) -> list[Path]:
@@ -345,6 +372,12 @@ def generate(target: Path = HERE) -> list[Path]:
         ),
         "table-split-mid-group-rect-borders.pdf": lambda p: split_table_pdf(
             p, SPLIT_IN_GROUP_FOUR, repeat_header=False, as_rects=True, footer="— {page} —"
+        ),
+        "table-split-no-top-rule-on-continuation.pdf": lambda p: split_table_pdf(
+            p, SPLIT_OPEN_TOP, repeat_header=False, as_rects=False, footer="- {page} -", open_top=True
+        ),
+        "table-split-row-cut-labels-then-numbers.pdf": lambda p: split_table_pdf(
+            p, CUT_ROW, repeat_header=False, as_rects=True, footer="- {page} -", cut_row=True
         ),
         "white-rects-phantom-table.pdf": phantom_rects_pdf,
         "scanned-no-text-layer.pdf": scanned_pdf,
