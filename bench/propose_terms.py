@@ -1,10 +1,12 @@
 """Propose dictionary terms: frequent runs of 2-4 adjacent tokens that the current pipeline splits.
 
-For human review, never applied automatically. Input: text files (a whole file is one text) or
-.jsonl files with a "text" field per line (e.g. tests/data/entities_gold.jsonl). Output, best first:
+For human review, never applied automatically. Input: text files (a whole file is one text),
+.jsonl files with a "text" field per line (e.g. tests/data/entities_gold.jsonl), or fixture
+expected.json files (their "sections" texts). Tokens are those of nlp.tokenize, compounds merged.
+Output, best first:
 count, the candidate, and a userdict line to paste into pipeline/data/userdict.txt if it is a term.
 
-    .venv/bin/python bench/propose_terms.py ../shared/seeds/*.txt tests/data/entities_gold.jsonl
+    .venv/bin/python bench/propose_terms.py ../shared/seeds/*.txt tests/fixtures/*/expected.json
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 def read_texts(paths: Iterable[Path]) -> Iterator[str]:
     for path in paths:
-        if path.suffix == ".jsonl":
+        if path.suffix == ".json":  # a fixture's expected.json: its sections' texts
+            for section in json.loads(path.read_text(encoding="utf-8")).get("sections", []):
+                if section.get("text"):
+                    yield str(section["text"])
+        elif path.suffix == ".jsonl":
             for line in path.read_text(encoding="utf-8").splitlines():
                 if line.strip():
                     yield str(json.loads(line)["text"])

@@ -62,6 +62,30 @@ def test_law_name_is_whole_but_the_state_name_stays_apart_from_government() -> N
     assert tokens[:2] == ["中华人民共和国", "政府网站"]
 
 
+def test_unlisted_compounds_of_known_parts_are_merged() -> None:
+    # Not in the dictionary: made from its modifiers (政务, 政府) and productive heads (服务, 信息, 局).
+    for term in ("政务服务", "政府信息", "互联网政务服务平台"):
+        assert term not in {word for word, _, _ in nlp.read_userdict()}
+        assert term in nlp.tokenize(f"全年围绕{term}开展专题培训。")
+    assert nlp.tokenize("县人力资源和社会保障局") == ["县", "人力资源和社会保障局"]
+
+
+def test_merging_does_not_glue_a_verb_to_its_object() -> None:
+    assert nlp.tokenize("主动公开政府信息")[:2] == ["主动公开", "政府信息"]
+    assert "社会公开" not in nlp.tokenize("向社会公开")
+    assert nlp.tokenize("推进政务服务平台建设") == ["推进", "政务服务平台", "建设"]
+    assert "全县政务公开工作" not in nlp.tokenize("做好全县政务公开工作")
+
+
+def test_department_after_a_place_is_one_token_only_where_the_org_rule_found_a_place() -> None:
+    assert nlp.tokenize("督促县行政审批服务局整改") == ["督促", "县", "行政审批服务局", "整改"]
+    assert "认真落实国务院办公厅" not in nlp.tokenize("认真落实国务院办公厅")
+
+
+def test_a_lone_body_word_at_the_start_is_no_error() -> None:
+    assert nlp.find_entities("法治政府") == []
+
+
 def test_plain_jieba_would_split_the_law_name() -> None:
     # The reason for the dictionary: without it the law name falls apart.
     import jieba
