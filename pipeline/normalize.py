@@ -193,7 +193,6 @@ def _unmapped(table_key: str, label: str, cells: Sequence[RawCell], strategy: st
 @dataclass
 class _ActiveState:
     columns: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, unit)
-    block: str | None = None
 
 
 def _default_columns(row_key: str, template: str) -> list[tuple[str | None, str | None]]:
@@ -216,9 +215,8 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
     if not any(texts):
         return
     first = fold(texts[0])
-    block = _BLOCK.search(fold("".join(texts)))
-    if block:
-        state.block, state.columns = block.group(1), []
+    if _BLOCK.search(fold("".join(texts))):
+        state.columns = []  # a new block: its own header row follows
         return
     if "信息内容" in first:
         state.columns = [(match_words(fold(t), ACTIVE_COLUMN_WORDS), unit_of(t)) for t in texts[1:]]

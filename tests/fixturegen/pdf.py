@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,16 @@ class Styles:
         self.label = ParagraphStyle("label", parent=self.cell, alignment=TA_LEFT)
 
 
-def grid_to_table(grid: Grid, st: Styles, pages: Pages) -> Table:
+FULL_GRID: tuple[tuple[Any, ...], ...] = (("GRID", (0, 0), (-1, -1), 0.5, "black"),)
+
+
+def grid_to_table(
+    grid: Grid, st: Styles, pages: Pages, rules: Sequence[tuple[Any, ...]] = FULL_GRID
+) -> Table:
+    """A reportlab table of the grid, drawn with `rules` (every border by default)."""
     data: list[list[Any]] = [["" for _ in range(grid.ncols)] for _ in grid.rows]
     commands: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+        *rules,
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 2),
         ("RIGHTPADDING", (0, 0), (-1, -1), 2),

@@ -21,10 +21,10 @@ from tests.fixturegen.pdf import (
     MARGIN_BOTTOM,
     MARGIN_TOP,
     MARGIN_X,
-    KeyedParagraph,
     Pages,
     PdfOptions,
     Styles,
+    grid_to_table,
     register_font,
     running_header_footer,
 )
@@ -56,20 +56,7 @@ def _rule_commands(grid: Grid, rules: str) -> list[tuple[Any, ...]]:
 
 
 def variant_table(grid: Grid, st: Styles, pages: Pages, rules: str) -> Table:
-    data: list[list[Any]] = [["" for _ in range(grid.ncols)] for _ in grid.rows]
-    commands: list[tuple[Any, ...]] = [
-        *_rule_commands(grid, rules),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-    ]
-    for r, c, cell in placed(grid):
-        style = st.label if cell.label else st.cell
-        text = escape(cell.text)
-        data[r][c] = KeyedParagraph(text, style, cell.key, pages) if cell.key else Paragraph(text, style)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            commands.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
-    return Table(data, colWidths=list(grid.col_widths), style=commands)
+    return grid_to_table(grid, st, pages, _rule_commands(grid, rules))
 
 
 def _tables(spec: ReportSpec, no: int, st: Styles, opts: VariantOptions, pages: Pages) -> list[Flowable]:
