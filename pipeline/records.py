@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
@@ -186,18 +187,21 @@ def fact_record(report: ReportRecord, cell: Cell) -> FactRecord:
 
 
 def add_sections(records: ReportRecords, sections: list[Section], with_nlp: bool) -> None:
-    from pipeline import nlp  # spaCy takes a second to import: only when it is used
-
     report = records.report
     rid, year, code = report.report_id, report.year, report.region_code
-    for section in sections:
-        analysis = nlp.analyse_section(section.text) if with_nlp else None
-        tokens = analysis.tokens if analysis else ()
-        records.sections.append(
-            SectionRecord(rid, year, code, section.section_no, section.heading, section.text, tokens)
-        )
-        if analysis is None:
-            continue
+    records.sections = [SectionRecord(rid, year, code, s.section_no, s.heading, s.text) for s in sections]
+    if with_nlp:
+        add_nlp(records)
+
+
+def add_nlp(records: ReportRecords) -> None:
+    """Tokens on every section, and its sentences and entities."""
+    from pipeline import nlp  # spaCy takes a second to import: only when it is used
+
+    rid, year, code = records.report.report_id, records.report.year, records.report.region_code
+    for i, section in enumerate(records.sections):
+        analysis = nlp.analyse_section(section.text)
+        records.sections[i] = dataclasses.replace(section, tokens=analysis.tokens)
         no = section.section_no
         records.sentences += nlp.sentence_records(
             analysis, report_id=rid, year=year, region_code=code, section_no=no
