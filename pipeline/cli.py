@@ -168,11 +168,11 @@ def cmd_demo(output: Path) -> int:
 
 
 def cmd_sources(sources: Path, output: Path) -> int:
-    from pipeline.health import health_rows
+    from pipeline.health import health_path, health_rows
     from pipeline.sources import SourcesError, load_sources
 
     try:
-        rows = health_rows(output / "_state" / "health.json", load_sources(sources))
+        rows = health_rows(health_path(output), load_sources(sources))
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 2

@@ -1,7 +1,7 @@
 """Per-source crawl health, kept in one small JSON file.
 
-Where: whatever path the caller passes (the CLI and flow use `<output>/_state/health.json`;
-`health_path(archive_dir)` = `archive_dir.parent / "health.json"` is a default for others).
+Where: `health_path(output)`, i.e. `<output>/_state/health.json` (the flow writes it, `nianbao
+sources` reads it); the functions below take any path.
 Content: `{region_code: {last_attempt, last_success,
 consecutive_failures, last_error, documents, errors}}`. A crawl counts as a success when at
 least one listing page was read (`CrawlResult.listing_ok`). The file is replaced atomically.
@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from pipeline.crawl import CrawlResult
 
 
-def health_path(archive_dir: Path) -> Path:
-    return archive_dir.parent / "health.json"
+def health_path(output: Path) -> Path:
+    """The health file of a dataset folder."""
+    return output / "_state" / "health.json"
 
 
 def load_health(path: Path) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.crawl import CrawlResult, CrawlSettings, FetchedDocument, crawl_source
 from pipeline.extraction import cached_extract
+from pipeline.health import health_path
 from pipeline.records import DocumentMeta, build_report
 from pipeline.schema import CountyRecords, ReportRecords
 from pipeline.settings import Settings
@@ -45,7 +46,7 @@ class RunContext:
 
     @property
     def health_path(self) -> Path:
-        return self.output / "_state" / "health.json"
+        return health_path(self.output)
 
 
 @dataclass
