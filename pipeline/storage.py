@@ -113,11 +113,6 @@ def write_dictionary(output: Path, rows: Sequence[DictionaryRecord]) -> None:
     )
 
 
-def read_county(output: Path, table: str, region_code: str) -> pa.Table | None:
-    path = county_file(output, table, region_code)
-    return pq.read_table(path) if path.exists() else None
-
-
 def clean_stale_staging(output: Path) -> int:
     """Remove staging files a killed run left behind (call only while holding the lock)."""
     staging = staging_root(output)
