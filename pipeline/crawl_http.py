@@ -143,6 +143,13 @@ class Fetcher:
         row = self.archive.latest_body(url)
         if row is None or row.sha256 is None:
             return Fetched(url, error=error, error_stage=stage)
+        return self._archived(url, row, error=error)
+
+    def _archived(
+        self, url: str, row: ManifestRow, error: str | None = None, filename: str | None = None
+    ) -> Fetched:
+        """The body a manifest row points to, as fetched when those bytes first came in."""
+        assert row.sha256 is not None
         return Fetched(
             url,
             path=self.archive.object_path(row.sha256),
@@ -150,6 +157,7 @@ class Fetcher:
             content_type=row.content_type,
             fetched_at=self.archive.first_fetched_at(row.sha256) or row.fetched_at_dt,
             not_modified=True,
+            filename=filename,
             error=error,
         )
 
@@ -287,15 +295,8 @@ class Fetcher:
     ) -> Fetched:
         if response.status == 304 and previous is not None and previous.sha256 is not None:
             self._record(url, kind, response, None, previous)
-            return Fetched(
-                url,
-                path=self.archive.object_path(previous.sha256),
-                sha256=previous.sha256,
-                content_type=previous.content_type,
-                fetched_at=self.archive.first_fetched_at(previous.sha256) or previous.fetched_at_dt,
-                not_modified=True,
-                filename=_disposition_filename(response.headers.get("content-disposition")),
-            )
+            filename = _disposition_filename(response.headers.get("content-disposition"))
+            return self._archived(url, previous, filename=filename)
         if response.body is None:
             raise FetchFailed(
                 f"HTTP {response.status} without a body", transient=False, status=response.status
