@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -152,11 +152,11 @@ def running_header_footer(title: str, font: str) -> Any:
     return draw
 
 
-def render_pdf(spec: ReportSpec, path: Path, opts: PdfOptions) -> Pages:
-    """Write the PDF; returns the 1-based page of every value cell."""
+def build_document(
+    spec: ReportSpec, path: Path, opts: PdfOptions, flowables: Callable[[Styles], list[Flowable]]
+) -> None:
+    """Lay out an A4 report with the spec's metadata, font and (optional) running header/footer."""
     font = register_font(opts.font)
-    st = Styles(font)
-    pages: Pages = {}
     doc = SimpleDocTemplate(
         str(path),
         pagesize=A4,
@@ -170,7 +170,13 @@ def render_pdf(spec: ReportSpec, path: Path, opts: PdfOptions) -> Pages:
         invariant=1,
     )
     on_page = running_header_footer(spec.title, font) if opts.header_footer else (lambda c, d: None)
-    doc.build(story(spec, st, opts, pages), onFirstPage=on_page, onLaterPages=on_page)
+    doc.build(flowables(Styles(font)), onFirstPage=on_page, onLaterPages=on_page)
+
+
+def render_pdf(spec: ReportSpec, path: Path, opts: PdfOptions) -> Pages:
+    """Write the PDF; returns the 1-based page of every value cell."""
+    pages: Pages = {}
+    build_document(spec, path, opts, lambda st: story(spec, st, opts, pages))
     missing = set(spec.cells) - set(pages)
     if missing:
         raise RuntimeError(f"{path}: no page recorded for {len(missing)} cells, e.g. {sorted(missing)[:3]}")

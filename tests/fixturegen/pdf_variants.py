@@ -12,21 +12,16 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
-from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from tests.fixturegen.layout import Grid, active_grid, placed, requests_grid, review_grid, split_grid
 from tests.fixturegen.model import ReportSpec
 from tests.fixturegen.pdf import (
-    MARGIN_BOTTOM,
-    MARGIN_TOP,
-    MARGIN_X,
     Pages,
     PdfOptions,
     Styles,
+    build_document,
     grid_to_table,
-    register_font,
-    running_header_footer,
 )
 
 GridEdit = Callable[[Grid], Grid]
@@ -89,23 +84,8 @@ def _story(spec: ReportSpec, st: Styles, opts: VariantOptions, pages: Pages) -> 
 
 def render_variant_pdf(spec: ReportSpec, path: Path, opts: VariantOptions) -> Pages:
     """Write the PDF; returns the 1-based page of every value cell drawn."""
-    font = register_font(opts.base.font)
-    st = Styles(font)
     pages: Pages = {}
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=A4,
-        leftMargin=MARGIN_X,
-        rightMargin=MARGIN_X,
-        topMargin=MARGIN_TOP,
-        bottomMargin=MARGIN_BOTTOM,
-        title=spec.title,
-        author=spec.agency,
-        creator="nianbao fixturegen",
-        invariant=1,
-    )
-    on_page = running_header_footer(spec.title, font) if opts.base.header_footer else (lambda c, d: None)
-    doc.build(_story(spec, st, opts, pages), onFirstPage=on_page, onLaterPages=on_page)
+    build_document(spec, path, opts.base, lambda st: _story(spec, st, opts, pages))
     return pages
 
 
