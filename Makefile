@@ -17,7 +17,7 @@ $(VENV)/.installed: pyproject.toml
 
 ## make demo: serve the bundled demo county portals on 127.0.0.1, run the nightly flow into output/
 demo: $(VENV)/.installed
-	$(BIN)/nianbao demo --output output
+	$(BIN)/python -m demo --output output
 
 ## make test: lint, type-check and the whole test suite
 test: lint pytest

@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.crawl import CrawlResult, CrawlSettings, crawl_source  # noqa: E402
-from pipeline.portal_server import serve_directory  # noqa: E402
-from pipeline.sources import Source, load_sources  # noqa: E402
+from demo.portal_server import serve_directory  # noqa: E402
+from pipeline.crawl.county import CrawlResult, CrawlSettings, crawl_source  # noqa: E402
+from pipeline.crawl.sources import Source, load_sources  # noqa: E402
 
 REPORTS = 60
 PER_PAGE = 10
@@ -125,7 +125,7 @@ def render(rows: list[str]) -> str:
             "## Crawler throughput (local portal server)",
             "",
             f"Measured {dt.date.today().isoformat()} on {machine}, Python {platform.python_version()}, "
-            "by `bench/bench_crawl.py`. Server: `pipeline/portal_server.py` on 127.0.0.1 (static files, "
+            "by `bench/bench_crawl.py`. Server: `demo/portal_server.py` on 127.0.0.1 (static files, "
             "ETag/Last-Modified). Default politeness: 0.2 s between request starts per host, 2 concurrent "
             'requests per host. "pages" counts listing and article pages (robots.txt excluded); '
             '"incremental" is a second crawl of the unchanged portal (conditional GETs, 304s).',

@@ -21,7 +21,7 @@ from pathlib import Path
 import lxml
 
 from extractors import docx, html
-from pipeline.schema import ExtractedDocument
+from extractors.model import ExtractedDocument
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -97,7 +97,7 @@ def machine() -> str:
 
 def report(paths: list[Path], pages: int, plain: float, ours: float, memory: str, rounds: int) -> str:
     rows = "\n".join(f"| {n} | {growth} |" for n, growth in (ln.split("\t") for ln in memory.splitlines()))
-    return f"""## PDF extractor (`extractors/pdf.py`)
+    return f"""## PDF extractor (`extractors/pdf/__init__.py`)
 
 Measured {dt.date.today().isoformat()} on {machine()} with `bench/bench_pdf.py` ({rounds} rounds, min of
 each; other jobs shared the 2 cores, so single numbers vary by ~±15%).

@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.portal_server import serve_directory  # noqa: E402
+from demo.portal_server import serve_directory  # noqa: E402
 
 MEASURE = """
 import resource, subprocess, sys, time

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.extraction import extract_file  # noqa: E402  (imported once; each case forks from here)
+from pipeline.extract.worker import extract_file  # noqa: E402  (imported once; each case forks from here)
 
 FIXTURES = {
     "pdf": REPO / "tests/fixtures/pdf-2021-ttf/report.pdf",

@@ -4,7 +4,7 @@ For human review, never applied automatically. Input: text files (a whole file i
 .jsonl files with a "text" field per line (e.g. tests/data/entities_gold.jsonl), or fixture
 expected.json files (their "sections" texts). Tokens are those of nlp.tokenize, compounds merged.
 Output, best first:
-count, the candidate, and a userdict line to paste into pipeline/data/userdict.txt if it is a term.
+count, the candidate, and a userdict line to paste into pipeline/nlp/data/userdict.txt if it is a term.
 
     .venv/bin/python bench/propose_terms.py ../shared/seeds/*.txt tests/fixtures/*/expected.json
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.schema import ExtractedDocument
+from extractors.model import ExtractedDocument
 
 Extractor = Callable[[Path, str | None], ExtractedDocument]
 

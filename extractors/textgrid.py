@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from pipeline.schema import RawCell, RawTable
+from extractors.model import RawCell, RawTable
 
 # CJK ideographs, CJK/full-width punctuation and the quotes/dashes Chinese text uses.
 _CJK_CLASS = (

@@ -1,4 +1,4 @@
-"""The `nianbao` command line: run, extract, serve, demo, sources."""
+"""The `nianbao` command line: run, extract, serve, sources."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
-
-REPO = Path(__file__).resolve().parent.parent
-DEMO_SOURCES = REPO / "demo" / "sources.yaml"
-DEMO_PORTALS = REPO / "demo" / "portals"
-DEMO_PORT = 8765
 
 
 def offline_prefect_env() -> None:
@@ -49,9 +44,6 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sources", required=True, type=Path)
     serve.add_argument("--output", type=Path, default=Path("output"))
 
-    demo = sub.add_parser("demo", help="serve the bundled demo portals on 127.0.0.1 and run the nightly flow")
-    demo.add_argument("--output", type=Path, default=Path("output"))
-
     src = sub.add_parser("sources", help="list sources with their crawl health")
     src.add_argument("--sources", required=True, type=Path)
     src.add_argument("--output", type=Path, default=Path("output"))
@@ -59,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_run(sources: Path, output: Path, counties: list[str] | None, offline: bool = False) -> int:
-    from pipeline.sources import SourcesError, load_sources, select_sources
-    from pipeline.storage import OutputLocked, output_lock
+    from pipeline.crawl.sources import SourcesError, load_sources, select_sources
+    from pipeline.store.parquet import OutputLocked, output_lock
     from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
 
     try:
@@ -95,7 +87,7 @@ def _jsonable(record: Any) -> dict[str, Any]:
 def cmd_extract(files: list[Path], as_json: bool, region_code: str, with_nlp: bool = True) -> int:
     import datetime as dt
 
-    from pipeline.extraction import extract_file, sha256_file
+    from pipeline.extract.worker import extract_file, sha256_file
     from pipeline.records import DocumentMeta, build_report
 
     worst = 0
@@ -153,23 +145,9 @@ def cmd_serve(sources: Path, output: Path) -> int:
     return 0
 
 
-def cmd_demo(output: Path) -> int:
-    from pipeline.portal_server import serve_directory
-
-    with serve_directory(DEMO_PORTALS, port=DEMO_PORT) as base_url:
-        print(f"demo portals served at {base_url}", file=sys.stderr)
-        text = DEMO_SOURCES.read_text(encoding="utf-8").replace(
-            f"http://127.0.0.1:{DEMO_PORT}", base_url.rstrip("/")
-        )
-        sources = output.resolve().parent / f".{output.name}-demo-sources.yaml"
-        sources.parent.mkdir(parents=True, exist_ok=True)
-        sources.write_text(text, encoding="utf-8")
-        return cmd_run(sources, output, None)
-
-
 def cmd_sources(sources: Path, output: Path) -> int:
-    from pipeline.health import health_path, health_rows
-    from pipeline.sources import SourcesError, load_sources
+    from pipeline.crawl.health import health_path, health_rows
+    from pipeline.crawl.sources import SourcesError, load_sources
 
     try:
         rows = health_rows(health_path(output), load_sources(sources))
@@ -198,8 +176,6 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
         return cmd_serve(args.sources, args.output)
-    if args.command == "demo":
-        return cmd_demo(args.output)
     return cmd_sources(args.sources, args.output)
 
 

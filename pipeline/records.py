@@ -7,24 +7,23 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
+from extractors.model import ExtractedDocument, Status
 from pipeline import PIPELINE_VERSION
-from pipeline.canon import canonical_cells
-from pipeline.checks import run_checks
-from pipeline.normalize import Cell, TablesResult, detect_template, parse_tables
-from pipeline.schema import (
+from pipeline.normalize.checks import run_checks
+from pipeline.normalize.sections import Section, split_sections
+from pipeline.normalize.tables import Cell, TablesResult, detect_template, parse_tables
+from pipeline.normalize.template import canonical_cells
+from pipeline.normalize.text import fold
+from pipeline.normalize.titles import parse_report_title
+from pipeline.store.schema import (
     TABLE_KEYS,
     CheckRecord,
-    ExtractedDocument,
     FactRecord,
     ReportRecord,
     ReportRecords,
     SectionRecord,
-    Status,
     Template,
 )
-from pipeline.sections import Section, split_sections
-from pipeline.textnorm import fold
-from pipeline.titles import parse_report_title
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.crawl import CrawlResult, CrawlSettings, FetchedDocument, crawl_source
-from pipeline.extraction import cached_extract
-from pipeline.health import health_path
+from pipeline.crawl.county import CrawlResult, CrawlSettings, FetchedDocument, crawl_source
+from pipeline.crawl.health import health_path
+from pipeline.crawl.sources import Source
+from pipeline.extract.worker import cached_extract
 from pipeline.records import DocumentMeta, build_report
-from pipeline.schema import CountyRecords, ReportRecords
 from pipeline.settings import Settings
-from pipeline.sources import Source
-from pipeline.storage import write_county
+from pipeline.store.parquet import write_county
+from pipeline.store.schema import CountyRecords, ReportRecords
 
 FAILED_STATUSES = frozenset({"failed", "needs_ocr", "unsupported_format"})
 _STATUS_RANK = {"ok": 0, "partial": 1, "needs_ocr": 2, "unsupported_format": 3, "failed": 4}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.crawl import CrawlSettings
+from pipeline.crawl.county import CrawlSettings
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 @pytest.fixture(scope="session")
 def demo_portal() -> Iterator[str]:
     """The bundled demo portals served on a free 127.0.0.1 port; yields the base URL."""
-    from pipeline.portal_server import serve_directory
+    from demo.portal_server import serve_directory
 
     with serve_directory(DEMO / "portals") as base_url:
         yield base_url.rstrip("/")

@@ -1,6 +1,6 @@
 """A fault-injecting portal server on 127.0.0.1 for the crawler tests.
 
-Built on `pipeline.portal_server` (static files, ETag/Last-Modified, 304s). Faults are set
+Built on `demo.portal_server` (static files, ETag/Last-Modified, 304s). Faults are set
 per URL path on `PortalState.faults`; every request is counted per path (`hits`) and the
 number of requests in flight at once is tracked (`max_in_flight`) to test politeness.
 One server is one host (`127.0.0.1:PORT`); start two to have "another host".
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.portal_server import StaticHandler, running_server
+from demo.portal_server import StaticHandler, running_server
 
 
 @dataclass

@@ -16,11 +16,11 @@ import sys
 import uuid
 from pathlib import Path
 
-from pipeline.canon import dictionary_records
-from pipeline.portal_server import serve_directory
+from demo.portal_server import serve_directory
+from pipeline.crawl.sources import load_sources
+from pipeline.normalize.template import dictionary_records
 from pipeline.run import RunContext, process_county
-from pipeline.sources import load_sources
-from pipeline.storage import clean_stale_staging, output_lock, write_dictionary
+from pipeline.store.parquet import clean_stale_staging, output_lock, write_dictionary
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo"

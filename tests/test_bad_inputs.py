@@ -21,27 +21,27 @@ from hypothesis import given
 from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
-from pipeline.extraction import extract_file, extract_limited, sha256_file
-from pipeline.portal_server import serve_directory
+from demo.portal_server import serve_directory
+from extractors.model import ExtractedDocument
+from pipeline.crawl.sources import Source
+from pipeline.extract.worker import extract_file, extract_limited, sha256_file
+from pipeline.normalize.text import fold, parse_number
 from pipeline.records import DocumentMeta, build_report
 from pipeline.run import RunContext, process_county
-from pipeline.schema import (
+from pipeline.settings import ExtractionLimits
+from pipeline.store.parquet import to_arrow
+from pipeline.store.schema import (
     STATUSES,
     TABLES,
     TEMPLATES,
     CheckRecord,
     DictionaryRecord,
     EntityRecord,
-    ExtractedDocument,
     ReportRecord,
     ReportRecords,
     SectionRecord,
     SentenceRecord,
 )
-from pipeline.settings import ExtractionLimits
-from pipeline.sources import Source
-from pipeline.storage import to_arrow
-from pipeline.textnorm import fold, parse_number
 from tests.bad_inputs import make_bad_inputs as gen
 from tests.fixturegen.html import HtmlOptions, render_html
 from tests.fixturegen.model import Cell, ReportSpec

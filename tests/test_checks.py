@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from pipeline.canon import APPLICANT_COLUMNS, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
-from pipeline.checks import CellKey, run_checks
+from pipeline.normalize.checks import CellKey, run_checks
+from pipeline.normalize.template import (
+    APPLICANT_COLUMNS,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+)
 
 
 def balanced_requests(template: str) -> dict[CellKey, float | None]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.crawl import CrawlError, CrawlResult
-from pipeline.health import update_health
+from pipeline.crawl.county import CrawlError, CrawlResult
+from pipeline.crawl.health import update_health
 from tests.conftest import DEMO
 
 FIXTURES = Path(__file__).parent / "fixtures"

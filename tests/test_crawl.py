@@ -14,11 +14,11 @@ from urllib.parse import quote
 
 import pytest
 
-from pipeline.archive import Archive, read_manifest
-from pipeline.crawl import CrawlResult, CrawlSettings, crawl_source, decode_page
-from pipeline.health import health_rows, update_health
-from pipeline.portal_server import serve_directory
-from pipeline.sources import Source
+from demo.portal_server import serve_directory
+from pipeline.crawl.archive import Archive, read_manifest
+from pipeline.crawl.county import CrawlResult, CrawlSettings, crawl_source, decode_page
+from pipeline.crawl.health import health_rows, update_health
+from pipeline.crawl.sources import Source
 from tests.faulty_portal import Fault, PortalState, faulty_portal, write_files
 
 FAST = CrawlSettings(

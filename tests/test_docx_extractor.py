@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from extractors.docx import MAX_PART_BYTES, chinese_counting, extract, format_number
-from pipeline.schema import ExtractedDocument, RawTable
+from extractors.model import ExtractedDocument, RawTable
 from tests.test_html_extractor import check_case, fixture_cases, grid, load_case
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

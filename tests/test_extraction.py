@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.extraction import cached_extract, extract_file, extract_limited, sha256_file
+from pipeline.extract.worker import cached_extract, extract_file, extract_limited, sha256_file
 from pipeline.settings import ExtractionLimits
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from extractors import registry
-from pipeline.checks import run_checks
-from pipeline.extraction import extract_file, sha256_file
+from pipeline.extract.worker import extract_file, sha256_file
+from pipeline.normalize.checks import run_checks
 from pipeline.records import DocumentMeta, build_report
-from pipeline.schema import ReportRecords
+from pipeline.store.schema import ReportRecords
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"

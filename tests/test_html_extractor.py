@@ -17,9 +17,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.html import candidate_encodings, decode_html, extract
+from extractors.model import ExtractedDocument, RawTable, TextBlock
 from extractors.textgrid import SpanCell, build_grid, join_fragments, normalize_text, split_textgrids
-from pipeline.canon import ACTIVE_BLOCKS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
-from pipeline.schema import ExtractedDocument, RawTable, TextBlock
+from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_a62df7d142e7fe56.txt"

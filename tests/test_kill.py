@@ -22,12 +22,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.crawl import FetchedDocument
+from pipeline.crawl.county import FetchedDocument
+from pipeline.crawl.sources import Source
 from pipeline.run import RunContext, extract_document
-from pipeline.schema import COUNTY_TABLES, CountyRecords, FactRecord, ReportRecord
 from pipeline.settings import ExtractionLimits, Settings
-from pipeline.sources import Source
-from pipeline.storage import OutputLocked, county_file, output_lock, staging_root, write_county
+from pipeline.store.parquet import OutputLocked, county_file, output_lock, staging_root, write_county
+from pipeline.store.schema import COUNTY_TABLES, CountyRecords, FactRecord, ReportRecord
 from tests.conftest import REPO, write_sources
 
 PYTHON = sys.executable
@@ -228,7 +228,8 @@ def test_the_configured_extraction_limits_apply_in_a_county_run(tmp_path: Path) 
 
 def test_the_lock_is_released_when_its_holder_dies(tmp_path: Path) -> None:
     holder = subprocess.Popen(
-        [PYTHON, "-c", "import sys,time; from pathlib import Path; from pipeline.storage import output_lock\n"
+        [PYTHON, "-c", "import sys,time; from pathlib import Path\n"
+         "from pipeline.store.parquet import output_lock\n"
          "with output_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(60)", str(tmp_path)],
         cwd=REPO, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

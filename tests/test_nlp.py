@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline import nlp
-from pipeline.schema import EntityRecord, SentenceRecord
+from pipeline.store.schema import EntityRecord, SentenceRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).with_name("data")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.canon import REQUEST_ROWS
-from pipeline.normalize import classify_table, detect_template, parse_tables, request_row_key
-from pipeline.schema import RawCell, RawTable
-from pipeline.textnorm import fold, parse_number
+from extractors.model import RawCell, RawTable
+from pipeline.normalize.tables import classify_table, detect_template, parse_tables, request_row_key
+from pipeline.normalize.template import REQUEST_ROWS
+from pipeline.normalize.text import fold, parse_number
 
 
 def grid(*rows: list[str | None], strategy: str = "test") -> RawTable:

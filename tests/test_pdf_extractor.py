@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from extractors.model import ExtractedDocument, RawTable
 from extractors.pdf import extract
-from extractors.pdf_tables import cover_unprinted_blanks, is_cut_row
-from extractors.pdf_text import (
+from extractors.pdf.tables import cover_unprinted_blanks, is_cut_row
+from extractors.pdf.text import (
     Line,
     clean_cell_text,
     clean_line,
@@ -26,7 +27,6 @@ from extractors.pdf_text import (
     is_running_header,
     repeated_margin_lines,
 )
-from pipeline.schema import ExtractedDocument, RawTable
 from tests.regressions import make_regressions as gen
 
 REGRESSIONS = Path(__file__).parent / "regressions"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from extractors.model import ExtractedDocument, TextBlock
 from pipeline.records import DocumentMeta, build_report, identify, make_report_id
-from pipeline.schema import ExtractedDocument, TextBlock
 
 NOW = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.schema import TextBlock
-from pipeline.sections import split_sections
+from extractors.model import TextBlock
+from pipeline.normalize.sections import split_sections
 
 PREAMBLE = "本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况等六个部分组成。"
 

@@ -15,9 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.canon import dictionary_records
-from pipeline.schema import CountyRecords, FactRecord, ReportRecord, SectionRecord
-from pipeline.storage import (
+from pipeline.normalize.template import dictionary_records
+from pipeline.store.parquet import (
     OutputLocked,
     county_file,
     output_lock,
@@ -26,6 +25,7 @@ from pipeline.storage import (
     write_county,
     write_dictionary,
 )
+from pipeline.store.schema import CountyRecords, FactRecord, ReportRecord, SectionRecord
 
 NOW = dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC)
 

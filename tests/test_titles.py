@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.titles import classify_title, is_cut_title, parse_report_title
+from pipeline.normalize.titles import classify_title, is_cut_title, parse_report_title
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 import pdfplumber
 import pytest
 
-from pipeline.canon import APPLICANT_COLUMNS, REVIEW_COLUMNS, canonical_cells, result_rows
+from pipeline.normalize.template import APPLICANT_COLUMNS, REVIEW_COLUMNS, canonical_cells, result_rows
 from tests.fixturegen.cases import CASES
 
 REPO = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from pipeline.canon import (
+from pipeline.normalize.template import (
     ACTIVE_BLOCKS,
     APPLICANT_COLUMNS,
     REQUEST_ROWS,

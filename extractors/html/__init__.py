@@ -1,6 +1,6 @@
 """HTML extractor: an archived CMS article page -> text blocks and raw table grids.
 
-Steps: bytes -> text (strict decoding, see `extractors.html_decode.decode_html`) -> lxml tree -> the
+Steps: bytes -> text (strict decoding, see `extractors.html.decode.decode_html`) -> lxml tree -> the
 element that holds the report body (known CMS containers, else the common ancestor of the section
 headings) -> lines and `<table>` grids in reading order -> tab-laid-out "textgrid" tables recognised
 among the lines -> `ExtractedDocument`.
@@ -17,8 +17,9 @@ import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
-from extractors.html_decode import candidate_encodings as candidate_encodings  # re-exported for tests
-from extractors.html_decode import decode_html
+from extractors.html.decode import candidate_encodings as candidate_encodings  # re-exported for tests
+from extractors.html.decode import decode_html
+from extractors.model import Block, ExtractedDocument, RawTable, TextBlock
 from extractors.textgrid import (
     CELL_MARK,
     SpanCell,
@@ -28,7 +29,6 @@ from extractors.textgrid import (
     normalize_text,
     split_textgrids,
 )
-from pipeline.schema import Block, ExtractedDocument, RawTable, TextBlock
 
 # ---- finding the report body --------------------------------------------------------------
 

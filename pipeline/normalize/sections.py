@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.schema import TextBlock
-from pipeline.textnorm import fold
+from extractors.model import TextBlock
+from pipeline.normalize.text import fold
 
 # Patterns run on the folded line (NFKC, no whitespace).
 HEADING_PATTERNS: dict[int, re.Pattern[str]] = {

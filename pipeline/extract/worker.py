@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from extractors import UNSUPPORTED_FORMATS, detect_format, registry
+from extractors.model import Block, ExtractedDocument, RawCell, RawTable, TextBlock
 from pipeline import PIPELINE_VERSION
-from pipeline.schema import Block, ExtractedDocument, RawCell, RawTable, TextBlock
 from pipeline.settings import ExtractionLimits
 
 # Bump when an extractor's output changes, so cached extractions are redone.
@@ -85,7 +85,7 @@ def extract_file(
 # so starting one is cheap and safe even while Prefect's threads run in the parent.
 _WORKERS = multiprocessing.get_context("forkserver")
 _WORKERS.set_forkserver_preload(
-    ["pipeline.extraction", "extractors.pdf", "extractors.html", "extractors.docx"]
+    ["pipeline.extract.worker", "extractors.pdf", "extractors.html", "extractors.docx"]
 )
 
 

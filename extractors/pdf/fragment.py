@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from extractors.pdf_text import clean_cell_text
+from extractors.pdf.text import clean_cell_text
 
 X_TOLERANCE = 4.0  # pdfplumber snaps nearby rules (3 pt), so one border can move ~2.5 pt between pages
 NUMBER = re.compile(r"^[-+]?[\d,，.．]+%?$|^[-—–－/]+$")

@@ -7,7 +7,7 @@ reads it from here.
 
 from __future__ import annotations
 
-from pipeline.schema import DictionaryRecord
+from pipeline.store.schema import DictionaryRecord
 
 # (row_key, label) in printed order.
 Rows = tuple[tuple[str, str], ...]

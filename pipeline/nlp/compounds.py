@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import jieba
 
-from pipeline.nlp_entities import NOT_ORG_ENDINGS, is_place_like, leading_particle_chars, org_spans, word_set
-from pipeline.nlp_jieba import load_stopwords, prepare_jieba, read_userdict
+from pipeline.nlp.entities import NOT_ORG_ENDINGS, is_place_like, leading_particle_chars, org_spans, word_set
+from pipeline.nlp.jieba_setup import load_stopwords, prepare_jieba, read_userdict
 
 # --------------------------------------------------------------------------------------
 # Compounds: domain terms the dictionary does not list, made from parts it does.

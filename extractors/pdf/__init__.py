@@ -14,8 +14,9 @@ from typing import Any
 
 import pdfplumber
 
-from extractors.pdf_tables import Fragment, append_fragment, page_fragments, same_extent, to_raw_table
-from extractors.pdf_text import (
+from extractors.model import Block, ExtractedDocument, TextBlock
+from extractors.pdf.tables import Fragment, append_fragment, page_fragments, same_extent, to_raw_table
+from extractors.pdf.text import (
     Line,
     clean_line,
     fake_bold_duplicates,
@@ -26,7 +27,6 @@ from extractors.pdf_text import (
     title_from_lines,
     unreadable_chars,
 )
-from pipeline.schema import Block, ExtractedDocument, TextBlock
 
 UNREADABLE_SHARE = 0.05  # above this share of (cid:)/U+FFFD glyphs a page's text is dropped
 

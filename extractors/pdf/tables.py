@@ -19,11 +19,11 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from extractors.pdf_fragment import NUMBER, X_TOLERANCE, merge_bounds, to_fragment
-from extractors.pdf_fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
-from extractors.pdf_rules import cover_unprinted_blanks as cover_unprinted_blanks  # re-exported for tests
-from extractors.pdf_rules import rule_only_fragments
-from pipeline.schema import RawCell, RawTable
+from extractors.model import RawCell, RawTable
+from extractors.pdf.fragment import NUMBER, X_TOLERANCE, merge_bounds, to_fragment
+from extractors.pdf.fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
+from extractors.pdf.rules import cover_unprinted_blanks as cover_unprinted_blanks  # re-exported for tests
+from extractors.pdf.rules import rule_only_fragments
 
 MIN_EDGES = 4
 SNAP = 3.0  # pt: pdfplumber's snap/join tolerance; a vertical rule this far past the top rule is normal

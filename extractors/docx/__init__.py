@@ -1,7 +1,7 @@
 """DOCX extractor: a WordprocessingML package -> text blocks and raw table grids.
 
 The package is read defensively (size caps, no DTDs, entities or network): see
-`extractors.docx_package`.
+`extractors.docx.package`.
 
 Reading order follows the body: paragraphs -> `TextBlock` (a `w:br` inside a paragraph splits it
 into separate blocks, like `<br>` in HTML), tables -> `RawTable` (gridSpan repeats as None to the
@@ -23,10 +23,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from extractors.docx_package import MAX_PART_BYTES as MAX_PART_BYTES  # re-exported for tests
-from extractors.docx_package import DocxError, open_package
+from extractors.docx.package import MAX_PART_BYTES as MAX_PART_BYTES  # re-exported for tests
+from extractors.docx.package import DocxError, open_package
+from extractors.model import Block, ExtractedDocument, RawCell, RawTable, TextBlock
 from extractors.textgrid import build_grid_from_rows, join_fragments, normalize_text
-from pipeline.schema import Block, ExtractedDocument, RawCell, RawTable, TextBlock
 
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 # Deleted revisions, field codes and properties: never printed text.

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipeline.archive import utc_now
-from pipeline.sources import Source
+from pipeline.crawl.archive import utc_now
+from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
-    from pipeline.crawl import CrawlResult
+    from pipeline.crawl.county import CrawlResult
 
 
 def health_path(output: Path) -> Path:

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pipeline.canon import ACTIVE_BLOCKS, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_ROWS
-from pipeline.schema import RawCell, RawTable
-from pipeline.textnorm import clean_cell, fold, is_value_text, parse_number, unit_of
+from extractors.model import RawCell, RawTable
+from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_ROWS
+from pipeline.normalize.text import clean_cell, fold, is_value_text, parse_number, unit_of
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.schema import COUNTY_TABLES, SORT_KEYS, TABLES, CountyRecords, DictionaryRecord
+from pipeline.store.schema import COUNTY_TABLES, SORT_KEYS, TABLES, CountyRecords, DictionaryRecord
 
 
 class OutputLocked(RuntimeError):

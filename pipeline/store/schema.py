@@ -1,11 +1,8 @@
 """The one place that owns nianbao's record types and Parquet schemas.
 
-Two layers live here:
-
-* what an extractor returns for one local file (`ExtractedDocument`: text blocks and raw
-  table grids, in reading order, with page numbers), and
-* the canonical records written to Parquet (`ReportRecord`, `SectionRecord`, `FactRecord`,
-  `CheckRecord`, `DictionaryRecord`) together with the matching `pa.schema` objects.
+The canonical records written to Parquet (`ReportRecord`, `SectionRecord`, `FactRecord`,
+`CheckRecord`, `DictionaryRecord`) together with the matching `pa.schema` objects. What an
+extractor returns (raw text blocks and cell grids) lives in `extractors.model`.
 
 The Parquet columns are the data contract of `shared/spec/report-format.md`: columns may be
 added, never renamed or dropped without bumping `SCHEMA_VERSION`.
@@ -19,71 +16,16 @@ from typing import Literal, get_args
 
 import pyarrow as pa
 
+from extractors.model import Status
+
 SCHEMA_VERSION = "1"
 
 Template = Literal["2019", "2021", "pre2019", "unknown"]
-Status = Literal["ok", "partial", "needs_ocr", "unsupported_format", "failed"]
 TableKey = Literal["active_disclosure", "requests", "review_litigation"]
-DocFormat = Literal["pdf", "html", "docx", "doc", "wps", "ofd", "unknown"]
 
 TEMPLATES: tuple[str, ...] = get_args(Template)
 STATUSES: tuple[str, ...] = get_args(Status)
 TABLE_KEYS: tuple[str, ...] = get_args(TableKey)
-
-
-# --------------------------------------------------------------------------------------
-# What an extractor returns: raw text and raw cell grids, no canonical keys yet.
-# --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TextBlock:
-    """A run of body text (tables excluded), one or more lines, as printed."""
-
-    text: str
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class RawCell:
-    """One printed cell. `text` is None where the cell is covered by a merge."""
-
-    text: str | None
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class RawTable:
-    """A grid of cells as printed (rows of cells, merges as None), in reading order."""
-
-    rows: tuple[tuple[RawCell, ...], ...]
-    page: int | None = None
-    strategy: str = "unknown"
-
-
-Block = TextBlock | RawTable
-
-
-@dataclass
-class ExtractedDocument:
-    """Everything an extractor read from one local file, before normalisation."""
-
-    format: DocFormat
-    blocks: list[Block] = field(default_factory=list)
-    title: str | None = None
-    page_count: int | None = None
-    # Problems that lost part of the document: each names the stage and page.
-    problems: list[str] = field(default_factory=list)
-    # Set when the document cannot be read at all (or has no text layer).
-    status: Status | None = None
-
-    @property
-    def tables(self) -> list[RawTable]:
-        return [b for b in self.blocks if isinstance(b, RawTable)]
-
-    @property
-    def text_blocks(self) -> list[TextBlock]:
-        return [b for b in self.blocks if isinstance(b, TextBlock)]
 
 
 # --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Chinese text processing for the prose sections: tokens, sentences and rule-based entities.
 
 One spaCy pipeline (`spacy.blank("zh")` with the jieba segmenter, no model download) is built
-once per process and reused; the domain dictionary `pipeline/data/userdict.txt` is loaded into
+once per process and reused; the domain dictionary `pipeline/nlp/data/userdict.txt` is loaded into
 jieba's default tokenizer, which is the one spaCy's segmenter calls.
 Entities come from rules (regular expressions plus a walk over the jieba tokens for ORG), never
 from a statistical model. See docs/nlp.md for the labels and how to extend the dictionary.
@@ -20,16 +20,16 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.nlp_compounds import compound_grammar, merge_compounds
-from pipeline.nlp_entities import Entity as Entity
-from pipeline.nlp_entities import EntityLabel as EntityLabel
-from pipeline.nlp_entities import entities_from_doc
-from pipeline.nlp_jieba import USERDICT_PATH, prepare_jieba
-from pipeline.nlp_jieba import jieba_cache_dir as jieba_cache_dir
-from pipeline.nlp_jieba import load_stopwords as load_stopwords
-from pipeline.nlp_jieba import read_userdict as read_userdict
-from pipeline.nlp_sentences import split_sentences as split_sentences
-from pipeline.schema import EntityRecord, SentenceRecord
+from pipeline.nlp.compounds import compound_grammar, merge_compounds
+from pipeline.nlp.entities import Entity as Entity
+from pipeline.nlp.entities import EntityLabel as EntityLabel
+from pipeline.nlp.entities import entities_from_doc
+from pipeline.nlp.jieba_setup import USERDICT_PATH, prepare_jieba
+from pipeline.nlp.jieba_setup import jieba_cache_dir as jieba_cache_dir
+from pipeline.nlp.jieba_setup import load_stopwords as load_stopwords
+from pipeline.nlp.jieba_setup import read_userdict as read_userdict
+from pipeline.nlp.sentences import split_sentences as split_sentences
+from pipeline.store.schema import EntityRecord, SentenceRecord
 
 
 @dataclass(frozen=True, slots=True)

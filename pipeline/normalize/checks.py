@@ -8,7 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pipeline.canon import APPLICANT_COLUMNS, REQUEST_COLUMNS, REQUEST_ROWS, REVIEW_ROWS, result_rows
+from pipeline.normalize.template import (
+    APPLICANT_COLUMNS,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS,
+    REVIEW_ROWS,
+    result_rows,
+)
 
 CellKey = tuple[str, str, str]  # (table_key, row_key, column_key)
 TOLERANCE = 1e-6

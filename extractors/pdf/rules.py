@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.pdf_fragment import NUMBER, X_TOLERANCE, Fragment, merge_bounds, to_fragment
-from extractors.pdf_text import clean_cell_text
+from extractors.pdf.fragment import NUMBER, X_TOLERANCE, Fragment, merge_bounds, to_fragment
+from extractors.pdf.text import clean_cell_text
 
 RULE_MIN_WIDTH = 20.0
 MAX_ROW_HEIGHT = 120.0  # pt between two rules of one table (a row of wrapped labels is far less)

@@ -9,8 +9,8 @@ Interface used by the rest of the pipeline (keep these names and fields stable):
   down): the caller then keeps the county's previous rows untouched.
 
 Three parts: the crawl itself (listings -> entries -> documents, this module); the HTTP side
-(`pipeline.crawl_http.Fetcher`: politeness, robots.txt, retries, redirects, size limits,
-conditional GET, archiving); reading portal pages (`pipeline.crawl_pages`: entries, pagination,
+(`pipeline.crawl.fetch.Fetcher`: politeness, robots.txt, retries, redirects, size limits,
+conditional GET, archiving); reading portal pages (`pipeline.crawl.pages`: entries, pagination,
 attachments, inline bodies, dates).
 `CrawlSettings(offline=True)` replays a crawl from the archive alone, without any network.
 """
@@ -27,9 +27,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from extractors import sniff_format
-from pipeline.archive import Archive
-from pipeline.crawl_http import Fetched, Fetcher
-from pipeline.crawl_pages import (
+from pipeline.crawl.archive import Archive
+from pipeline.crawl.fetch import Fetched, Fetcher
+from pipeline.crawl.pages import (
     Entry,
     Link,
     article_date,
@@ -43,9 +43,9 @@ from pipeline.crawl_pages import (
     parse_page,
     title_candidates,
 )
-from pipeline.crawl_pages import decode_page as decode_page  # re-exported: tests import it from here
-from pipeline.sources import Source
-from pipeline.titles import classify_title, is_cut_title, normalize_title
+from pipeline.crawl.pages import decode_page as decode_page  # re-exported: tests import it from here
+from pipeline.crawl.sources import Source
+from pipeline.normalize.titles import classify_title, is_cut_title, normalize_title
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 import lxml.html
 
-from pipeline.titles import classify_title
+from pipeline.normalize.titles import classify_title
 
 HtmlElement = Any  # lxml.html.HtmlElement (lxml ships no type stubs)
 

@@ -25,11 +25,11 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
-from pipeline.archive import Archive, ManifestRow, StoredBody, utc_now
-from pipeline.sources import Source
+from pipeline.crawl.archive import Archive, ManifestRow, StoredBody, utc_now
+from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
-    from pipeline.crawl import CrawlSettings
+    from pipeline.crawl.county import CrawlSettings
 
 
 # ---- HTTP: politeness, robots.txt, retries, redirects, limits, archive ----------------

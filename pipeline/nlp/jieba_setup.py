@@ -1,6 +1,6 @@
-"""The domain dictionary and stop words shipped in `pipeline/data/`, and jieba's quiet, cached setup.
+"""The domain dictionary and stop words shipped in `pipeline/nlp/data/`, and jieba's quiet, cached setup.
 
-Shared by `pipeline.nlp` (the spaCy pipeline) and `pipeline.nlp_compounds` (the grammar learnt from
+Shared by `pipeline.nlp` (the spaCy pipeline) and `pipeline.nlp.compounds` (the grammar learnt from
 the dictionary), so that neither imports the other.
 """
 
