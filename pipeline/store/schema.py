@@ -54,6 +54,8 @@ class ReportRecord:
     pipeline_version: str
     run_id: str
     page_count: int | None = None
+    # The agency as one body is named every year (the printed `agency` is kept as printed).
+    agency_normalized: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ class FactRecord:
     page: int | None
     raw_label: str | None = None
     strategy: str | None = None
+    # How sure the reader was of `raw` (0–1); set by OCR, null for text layers.
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,14 @@ class CheckRecord:
     passed: bool | None
     expected: float | None
     actual: float | None
+    # Input cells printed blank or as a dash and read as 0 for this check.
+    assumed_zero: int = 0
+    # Why `passed` is null, or what else a reader needs to judge the finding.
+    note: str | None = None
+    # The other report a cross-year check compares with.
+    other_report_id: str | None = None
+    # The sentence a prose-against-table check read its number from.
+    sentence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,7 @@ REPORTS_SCHEMA = pa.schema(
         ("pipeline_version", pa.string()),
         ("run_id", pa.string()),
         ("page_count", pa.int32()),
+        ("agency_normalized", pa.string()),
     ]
 )
 
@@ -177,6 +190,7 @@ FACTS_SCHEMA = pa.schema(
         ("page", pa.int32()),
         ("raw_label", pa.string()),
         ("strategy", pa.string()),
+        ("confidence", pa.float64()),
     ]
 )
 
@@ -189,6 +203,10 @@ CHECKS_SCHEMA = pa.schema(
         ("passed", pa.bool_()),
         ("expected", pa.float64()),
         ("actual", pa.float64()),
+        ("assumed_zero", pa.int32()),
+        ("note", pa.string()),
+        ("other_report_id", pa.string()),
+        ("sentence", pa.string()),
     ]
 )
 
