@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from demo.portal_server import serve_directory  # noqa: E402
-from pipeline.crawl.county import CrawlResult, CrawlSettings, crawl_source  # noqa: E402
+from pipeline.crawl.county import CrawlResult, crawl_source  # noqa: E402
 from pipeline.crawl.sources import Source, load_sources  # noqa: E402
+from pipeline.settings import CrawlSettings  # noqa: E402
 
 REPORTS = 60
 PER_PAGE = 10

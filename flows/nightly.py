@@ -21,10 +21,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from pydantic import Field
 
-from pipeline.crawl.county import CrawlResult, CrawlSettings
+from pipeline.crawl.county import CrawlResult
 from pipeline.crawl.health import update_health
 from pipeline.crawl.sources import Source, load_sources, select_sources
-from pipeline.normalize.template import dictionary_records
+from pipeline.records import dictionary_records
 from pipeline.run import (
     CountySummary,
     RunContext,
@@ -33,7 +33,7 @@ from pipeline.run import (
     portal_down,
     store_county,
 )
-from pipeline.settings import Settings
+from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.parquet import clean_stale_staging, output_lock, write_dictionary
 from pipeline.store.schema import ReportRecords
 from pipeline.summary import RunSummary

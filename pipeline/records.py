@@ -12,12 +12,20 @@ from pipeline import PIPELINE_VERSION
 from pipeline.normalize.checks import run_checks
 from pipeline.normalize.sections import Section, split_sections
 from pipeline.normalize.tables import Cell, TablesResult, detect_template, parse_tables
-from pipeline.normalize.template import canonical_cells
+from pipeline.normalize.template import (
+    ACTIVE_BLOCKS,
+    REQUEST_COLUMNS,
+    REQUEST_ROWS,
+    REVIEW_COLUMNS,
+    REVIEW_ROWS,
+    canonical_cells,
+)
 from pipeline.normalize.text import fold
 from pipeline.normalize.titles import parse_report_title
 from pipeline.store.schema import (
     TABLE_KEYS,
     CheckRecord,
+    DictionaryRecord,
     FactRecord,
     ReportRecord,
     ReportRecords,
@@ -208,3 +216,22 @@ def add_nlp(records: ReportRecords) -> None:
         records.entities += nlp.entity_records(
             analysis, report_id=rid, year=year, region_code=code, section_no=no
         )
+
+
+def dictionary_records() -> list[DictionaryRecord]:
+    """One row per canonical cell of each template, labelled as printed."""
+    out: list[DictionaryRecord] = []
+    for template in ("2019", "2021"):
+        for _, rows, cols in ACTIVE_BLOCKS[template]:
+            for r, rl in rows:
+                out += [
+                    DictionaryRecord(template, "active_disclosure", r, c, f"{rl} · {cl}") for c, cl in cols
+                ]
+        for r, rl in REQUEST_ROWS[template]:
+            out += [DictionaryRecord(template, "requests", r, c, f"{rl} · {cl}") for c, cl in REQUEST_COLUMNS]
+        for r, rl in REVIEW_ROWS:
+            out += [
+                DictionaryRecord(template, "review_litigation", r, c, f"{rl} · {cl}")
+                for c, cl in REVIEW_COLUMNS
+            ]
+    return out

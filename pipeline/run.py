@@ -10,12 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.crawl.county import CrawlResult, CrawlSettings, FetchedDocument, crawl_source
+from pipeline.crawl.county import CrawlResult, FetchedDocument, crawl_source
 from pipeline.crawl.health import health_path
 from pipeline.crawl.sources import Source
 from pipeline.extract.worker import cached_extract
 from pipeline.records import DocumentMeta, build_report
-from pipeline.settings import Settings
+from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.parquet import write_county
 from pipeline.store.schema import CountyRecords, ReportRecords
 

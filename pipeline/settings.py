@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.crawl.county import CrawlSettings
+from pipeline import PIPELINE_VERSION
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    user_agent: str = f"nianbao/{PIPELINE_VERSION} (+open-government annual report research crawler)"
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    retries: int = 3
+    backoff_seconds: float = 1.0
+    pause_seconds: float = 0.2
+    max_concurrency_per_host: int = 2
+    max_pages_per_listing: int = 50
+    max_page_bytes: int = 5 * 1024 * 1024
+    max_document_bytes: int = 50 * 1024 * 1024
+    max_retry_after_seconds: float = 60.0  # a longer Retry-After is waited for this long only
+    max_redirects: int = 5
+    offline: bool = False  # serve every URL from the archive (rebuild without network)
+    min_inline_chars: int = 300  # body text needed to take a report page without headings as inline
 
 
 @dataclass(frozen=True)

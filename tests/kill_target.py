@@ -18,7 +18,7 @@ from pathlib import Path
 
 from demo.portal_server import serve_directory
 from pipeline.crawl.sources import load_sources
-from pipeline.normalize.template import dictionary_records
+from pipeline.records import dictionary_records
 from pipeline.run import RunContext, process_county
 from pipeline.store.parquet import clean_stale_staging, output_lock, write_dictionary
 

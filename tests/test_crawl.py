@@ -16,9 +16,10 @@ import pytest
 
 from demo.portal_server import serve_directory
 from pipeline.crawl.archive import Archive, read_manifest
-from pipeline.crawl.county import CrawlResult, CrawlSettings, crawl_source, decode_page
+from pipeline.crawl.county import CrawlResult, crawl_source, decode_page
 from pipeline.crawl.health import health_rows, update_health
 from pipeline.crawl.sources import Source
+from pipeline.settings import CrawlSettings
 from tests.faulty_portal import Fault, PortalState, faulty_portal, write_files
 
 FAST = CrawlSettings(

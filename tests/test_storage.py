@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize.template import dictionary_records
+from pipeline.records import dictionary_records
 from pipeline.store.parquet import (
     OutputLocked,
     county_file,

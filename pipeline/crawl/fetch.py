@@ -29,7 +29,7 @@ from pipeline.crawl.archive import Archive, ManifestRow, StoredBody, utc_now
 from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
-    from pipeline.crawl.county import CrawlSettings
+    from pipeline.settings import CrawlSettings
 
 
 # ---- HTTP: politeness, robots.txt, retries, redirects, limits, archive ----------------

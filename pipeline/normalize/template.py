@@ -7,8 +7,6 @@ reads it from here.
 
 from __future__ import annotations
 
-from pipeline.store.schema import DictionaryRecord
-
 # (row_key, label) in printed order.
 Rows = tuple[tuple[str, str], ...]
 Cols = tuple[tuple[str, str], ...]
@@ -166,22 +164,3 @@ def canonical_cells(template: str) -> list[tuple[str, str, str]]:
     cells += [("requests", r, c) for r, _ in REQUEST_ROWS[template] for c, _ in REQUEST_COLUMNS]
     cells += [("review_litigation", r, c) for r, _ in REVIEW_ROWS for c, _ in REVIEW_COLUMNS]
     return cells
-
-
-def dictionary_records() -> list[DictionaryRecord]:
-    """One row per canonical cell of each template, labelled as printed."""
-    out: list[DictionaryRecord] = []
-    for template in ("2019", "2021"):
-        for _, rows, cols in ACTIVE_BLOCKS[template]:
-            for r, rl in rows:
-                out += [
-                    DictionaryRecord(template, "active_disclosure", r, c, f"{rl} · {cl}") for c, cl in cols
-                ]
-        for r, rl in REQUEST_ROWS[template]:
-            out += [DictionaryRecord(template, "requests", r, c, f"{rl} · {cl}") for c, cl in REQUEST_COLUMNS]
-        for r, rl in REVIEW_ROWS:
-            out += [
-                DictionaryRecord(template, "review_litigation", r, c, f"{rl} · {cl}")
-                for c, cl in REVIEW_COLUMNS
-            ]
-    return out
