@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import nlp  # noqa: E402
 
-SEED = ROOT.parent / "shared" / "seeds" / "000_a62df7d142e7fe56.txt"
+SEED = ROOT / "tests" / "fixtures" / "seed-2019" / "seed.txt"
 GOLD = ROOT / "tests" / "data" / "entities_gold.jsonl"
 TERM_CONTEXTS = ("根据{}的要求，我县进一步做好相关工作。", "全年围绕{}开展专题培训。", "认真落实{}，", "{}")
 

@@ -4,7 +4,7 @@
 
 Corpus (built in a temp dir, >= 50 PDFs): the requests-table report of the regression generator
 rendered with every page-break position and both border styles (numbers vary with the split),
-plus the fixture PDFs under tests/fixtures and shared/real/huaian-2024.pdf when present.
+plus the fixture PDFs under tests/fixtures, the real reports in tests/fixtures/real included.
 
 (a) plain: open, extract_text + extract_tables on every page, page.close().
 (b) extractors.pdf.extract.
@@ -150,9 +150,8 @@ def main() -> None:
 
 def build_extra() -> list[Path]:
     """The non-generated part of the corpus (fixtures and the real report)."""
-    extra = sorted((ROOT / "tests" / "fixtures").glob("*/report.pdf"))
-    real = ROOT.parent / "shared" / "real" / "huaian-2024.pdf"
-    return [*extra, real] if real.exists() else extra
+    fixtures = ROOT / "tests" / "fixtures"
+    return sorted([*fixtures.glob("*/report.pdf"), *fixtures.glob("real/*/report.pdf")])
 
 
 if __name__ == "__main__":

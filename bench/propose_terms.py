@@ -6,7 +6,7 @@ expected.json files (their "sections" texts). Tokens are those of nlp.tokenize, 
 Output, best first:
 count, the candidate, and a userdict line to paste into pipeline/nlp/data/userdict.txt if it is a term.
 
-    .venv/bin/python bench/propose_terms.py ../shared/seeds/*.txt tests/fixtures/*/expected.json
+    .venv/bin/python bench/propose_terms.py tests/fixtures/seed-2019/seed.txt tests/fixtures/*/expected.json
 """
 
 from __future__ import annotations

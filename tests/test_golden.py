@@ -22,8 +22,7 @@ from pipeline.records import DocumentMeta, build_report
 from pipeline.store.schema import ReportRecords
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
-CASES = sorted(p.parent for p in FIXTURES.glob("*/expected.json"))
+CASES = sorted(p.parent for p in [*FIXTURES.glob("*/expected.json"), *FIXTURES.glob("real/*/expected.json")])
 _WS = re.compile(r"\s+")
 
 
@@ -91,7 +90,7 @@ def section_mismatches(expected: list[dict[str, Any]], records: ReportRecords) -
     return problems
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.relative_to(FIXTURES).as_posix() for c in CASES])
 def test_fixture_matches_golden_file(case: Path) -> None:
     expected, path = load_case(case)
     records = extract_case(expected, path)
@@ -106,7 +105,7 @@ def test_fixture_matches_golden_file(case: Path) -> None:
     assert not problems, f"{len(problems)} mismatches:\n" + "\n".join(problems[:40])
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.relative_to(FIXTURES).as_posix() for c in CASES])
 def test_checks_agree_with_the_checks_of_the_generator_numbers(case: Path) -> None:
     """The identities pass exactly where the numbers the generator printed satisfy them."""
     expected, path = load_case(case)

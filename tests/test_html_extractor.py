@@ -22,7 +22,7 @@ from extractors.textgrid import SpanCell, build_grid, join_fragments, normalize_
 from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
 
 FIXTURES = Path(__file__).parent / "fixtures"
-SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_a62df7d142e7fe56.txt"
+SEED_TEXT = FIXTURES / "seed-2019" / "seed.txt"
 
 
 # ---- helpers shared with test_docx_extractor (no test_ names, so they are not collected twice) --
@@ -156,14 +156,12 @@ def test_seed_fixture_is_read_as_textgrid_tables() -> None:
     assert [c.text for c in doc.tables[0].rows[-1]] == [""] * 5  # the row of blank cells at the end
 
 
-@pytest.mark.skipif(not SEED_TEXT.exists(), reason="shared seed not available")
 def test_textgrid_from_the_seed_text_matches_the_html_page() -> None:
     lines = SEED_TEXT.read_text(encoding="utf-8").split("\n")
     from_text = [b for b in split_textgrids(lines) if isinstance(b, RawTable)]
     assert from_text == extract(FIXTURES / "seed-2019" / "report.html").tables
 
 
-@pytest.mark.skipif(not SEED_TEXT.exists(), reason="shared seed not available")
 def test_textgrid_inside_pre_and_br_separated_lines(tmp_path: Path) -> None:
     seed = SEED_TEXT.read_text(encoding="utf-8")
     in_pre = extract_bytes(tmp_path, page(f"<pre>{html_escape(seed)}</pre>"))

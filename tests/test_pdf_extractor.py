@@ -30,7 +30,7 @@ from extractors.pdf.text import (
 from tests.regressions import make_regressions as gen
 
 REGRESSIONS = Path(__file__).parent / "regressions"
-HUAIAN = Path(__file__).resolve().parents[2] / "shared" / "real" / "huaian-2024.pdf"
+HUAIAN = Path(__file__).parent / "fixtures" / "real" / "huaian-2024" / "report.pdf"
 
 
 def grid(table: RawTable) -> list[list[str | None]]:
@@ -57,8 +57,6 @@ def row_starting(table: RawTable, label: str) -> list[str | None]:
 
 @pytest.fixture(scope="module")
 def huaian() -> ExtractedDocument:
-    if not HUAIAN.exists():
-        pytest.skip("shared/real/huaian-2024.pdf is not available")
     return extract(HUAIAN)
 
 
