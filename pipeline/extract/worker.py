@@ -21,6 +21,7 @@ from pipeline.settings import ExtractionLimits
 
 # Bump when an extractor's output changes, so cached extractions are redone.
 EXTRACTION_VERSION = f"{PIPELINE_VERSION}-1"
+MEMORY_CAP_PROBLEM = "extract: ran out of the worker's memory cap"
 
 
 def sha256_file(path: Path) -> str:
@@ -103,9 +104,7 @@ def _extract_in_worker(
     try:
         doc = extract_file(Path(path), fmt, content_type, limits.max_pdf_pages)
     except MemoryError:
-        doc = ExtractedDocument(
-            "unknown", status="failed", problems=["extract: ran out of the worker's memory cap"]
-        )
+        doc = ExtractedDocument("unknown", status="failed", problems=[MEMORY_CAP_PROBLEM])
     conn.send(doc_to_json(doc))
     conn.close()
 
@@ -121,6 +120,19 @@ def extract_limited(
     limits: ExtractionLimits | None = None,
 ) -> ExtractedDocument:
     """`extract_file` in a worker process that is killed past the per-document time limit."""
+    return extract_sandboxed(path, fmt, content_type, limits)[0]
+
+
+def extract_sandboxed(
+    path: Path,
+    fmt: str | None = None,
+    content_type: str | None = None,
+    limits: ExtractionLimits | None = None,
+) -> tuple[ExtractedDocument, bool]:
+    """(document, transient): transient when the worker was killed, died or hit its memory cap.
+
+    A transient result says nothing final about the document: it is not cached, and is retried.
+    """
     limits = limits or ExtractionLimits()
     receiver, sender = _WORKERS.Pipe(duplex=False)
     worker = _WORKERS.Process(
@@ -133,14 +145,14 @@ def extract_limited(
     try:
         if not receiver.poll(limits.document_seconds):
             worker.kill()
-            return _stopped(
-                fmt, f"extract: stopped after the {limits.document_seconds:g} s per-document time limit"
-            )
+            limit = f"{limits.document_seconds:g}"
+            return _stopped(fmt, f"extract: stopped after the {limit} s per-document time limit"), True
         try:
-            return doc_from_json(receiver.recv())
+            doc = doc_from_json(receiver.recv())
         except EOFError:
             worker.join(5)
-            return _stopped(fmt, f"extract: the extraction worker died (exit code {worker.exitcode})")
+            return _stopped(fmt, f"extract: the extraction worker died (exit code {worker.exitcode})"), True
+        return doc, MEMORY_CAP_PROBLEM in doc.problems
     finally:
         receiver.close()
         worker.join(5)

@@ -1,0 +1,153 @@
+"""Where documents become records: in this process, a pool of worker processes, or a Dask cluster.
+
+Every executor runs the same `finish_document` on the same jobs, so the rows are the same
+whichever runs them. The coordinator (`records_for_documents`) reads and writes the caches;
+workers only compute. Each worker still extracts every document in its own sandboxed child
+process with the per-document time and memory limits (`pipeline.extract.worker`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from typing import Protocol
+
+from extractors.model import ExtractedDocument
+from pipeline.extract.cache import ResultCache
+from pipeline.extract.jobs import DocumentJob, DocumentOutcome, finish_document
+from pipeline.records import build_report
+from pipeline.store.schema import ReportRecords
+
+# A worker process holds the extractors, spaCy and jieba (~0.4 GiB) plus one document's
+# extraction (usually well under 0.5 GiB; capped by ExtractionLimits.worker_memory_bytes).
+WORKER_MEMORY_BUDGET = 1024**3
+
+
+class Pending(Protocol):
+    def result(self, timeout: float | None = None) -> DocumentOutcome: ...
+
+
+class Executor(Protocol):
+    """Runs `finish_document` on jobs; `submit` returns at once."""
+
+    def submit(self, job: DocumentJob) -> Pending: ...
+
+    def close(self) -> None: ...
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo") as fh:
+            fields = dict(line.split(":", 1) for line in fh)
+        return int(fields["MemAvailable"].split()[0]) * 1024
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def default_workers() -> int:
+    """As many workers as cores, fewer when memory would not hold them."""
+    memory = _available_memory()
+    by_memory = usable_cores() if memory is None else max(1, memory // WORKER_MEMORY_BUDGET)
+    return max(1, min(usable_cores(), by_memory))
+
+
+class SerialExecutor:
+    """Each document in this process, one at a time (extraction still in a sandboxed child)."""
+
+    def submit(self, job: DocumentJob) -> Pending:
+        future: Future[DocumentOutcome] = Future()
+        future.set_result(finish_document(job))
+        return future
+
+    def close(self) -> None:
+        pass
+
+
+class PoolExecutor:
+    """A pool of long-lived worker processes on this machine; a broken pool is replaced."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or default_workers()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        return ProcessPoolExecutor(self.workers, mp_context=context)
+
+    def submit(self, job: DocumentJob) -> Pending:
+        try:
+            return self._pool.submit(finish_document, job)
+        except BrokenProcessPool:  # a worker died: the jobs it held fail alone, new ones go on
+            self._pool = self._new_pool()
+            return self._pool.submit(finish_document, job)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lost(job: DocumentJob, exc: BaseException) -> DocumentOutcome:
+    """A job whose worker was lost (pool broken, Dask worker killed): a transient failure."""
+    problem = f"extract: the worker running this document was lost ({type(exc).__name__}: {exc})"
+    doc = ExtractedDocument(format="unknown", status="failed", problems=[problem])
+    records = build_report(doc, job.meta, job.run_id, dt.datetime.now(dt.UTC), with_nlp=False)
+    return DocumentOutcome(records, None, transient=True)
+
+
+def outcome_of(job: DocumentJob, pending: Pending) -> DocumentOutcome:
+    try:
+        return pending.result()
+    except Exception as exc:  # BrokenProcessPool, KilledWorker, a lost connection
+        return _lost(job, exc)
+
+
+def records_for_documents(
+    jobs: Iterable[DocumentJob], executor: Executor, cache: ResultCache
+) -> Iterator[tuple[ReportRecords, bool]]:
+    """(records, reused) per job, in job order; every job is submitted before the first wait.
+
+    `reused` is true when the extraction was not redone (records or extraction cached).
+    """
+    started: list[tuple[DocumentJob, ReportRecords | Pending, bool]] = []
+    for job in jobs:
+        cached = cache.records(job)
+        if cached is not None:
+            started.append((job, cached, True))
+            continue
+        extraction = cache.extraction(job.meta.content_sha256)
+        job = dataclasses.replace(job, extraction=extraction)
+        started.append((job, executor.submit(job), extraction is not None))
+    for job, result, reused in started:
+        if isinstance(result, ReportRecords):
+            yield result, reused
+        else:
+            yield cache.save(job, outcome_of(job, result)), reused
+
+
+def read_bytes_for(job: DocumentJob) -> DocumentJob:
+    """The job with its document's bytes inside, for a worker on another machine."""
+    if job.extraction is not None:
+        return job  # nothing to extract
+    return dataclasses.replace(job, content=Path(job.path).read_bytes())
+
+
+def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
+    """`dask`: a scheduler address or "local"; else `workers` processes here (1: no pool)."""
+    if dask:
+        from pipeline.extract.dask_executor import DaskExecutor
+
+        return DaskExecutor(dask, workers)
+    count = workers or default_workers()
+    return SerialExecutor() if count == 1 else PoolExecutor(count)
