@@ -12,6 +12,8 @@ class CrawlSettings:
     user_agent: str = f"nianbao/{PIPELINE_VERSION} (+open-government annual report research crawler)"
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    request_seconds: float = 600.0  # one request, body included (a server trickling bytes is cut off)
+    county_seconds: float = 3600.0  # one county's whole crawl: no request starts after it
     retries: int = 3
     backoff_seconds: float = 1.0
     pause_seconds: float = 0.2
@@ -40,3 +42,5 @@ class ExtractionLimits:
 class Settings:
     crawl: CrawlSettings = field(default_factory=CrawlSettings)
     extraction: ExtractionLimits = field(default_factory=ExtractionLimits)
+    # The whole run: past it no county or document starts; what was written stays (None: no limit).
+    run_seconds: float | None = 6 * 3600.0

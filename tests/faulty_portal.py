@@ -28,7 +28,8 @@ class Fault:
     kind: "slow" (sleep `seconds`, then serve), "status" (answer `status`, e.g. 500 or 404,
     with `headers`), "reset" (drop the connection without an answer), "redirect" (302 to
     `location`), "raw" (answer 200 with `body` and `headers`; 304 when `headers` has an ETag
-    the request's If-None-Match names). `times` limits how many
+    the request's If-None-Match names), "trickle" (answer 200 with `body`, one byte every
+    `seconds`). `times` limits how many
     requests get the fault (None: all); later requests are served normally.
     """
 
@@ -104,6 +105,14 @@ class FaultyHandler(StaticHandler):
             self.send_header("Content-Length", str(len(fault.body)))
             self.end_headers()
             self.wfile.write(fault.body)
+        elif fault.kind == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(fault.body)))
+            self.end_headers()
+            for byte in fault.body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(fault.seconds)
         elif fault.kind == "reset":
             self.reset_connection()
         else:

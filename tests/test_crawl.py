@@ -16,7 +16,7 @@ import pytest
 
 from demo.portal_server import serve_directory
 from pipeline.crawl.archive import Archive, read_manifest
-from pipeline.crawl.county import CrawlResult, crawl_source, decode_page
+from pipeline.crawl.county import CrawlError, CrawlResult, crawl_source, decode_page
 from pipeline.crawl.health import health_rows, update_health
 from pipeline.crawl.sources import Source
 from pipeline.settings import CrawlSettings
@@ -487,3 +487,93 @@ def test_serve_directory_answers_conditional_requests(tmp_path: Path) -> None:
     assert again.status_code == 304 and since.status_code == 304
     assert outside.status_code == 404
     assert threading.active_count() >= 1
+
+
+# ---- nothing hangs: odd bodies, trickling servers, the county's time limit (issue 11) -------
+
+
+def crawl_in_thread(src: Source, archive: Path, settings: CrawlSettings = FAST) -> CrawlResult:
+    """The crawl, with a generous guard so a hang fails the test instead of blocking the suite."""
+    box: list[CrawlResult] = []
+    worker = threading.Thread(target=lambda: box.append(crawl(src, archive, settings)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert not worker.is_alive(), "the crawl hung"
+    assert box, "the crawl raised instead of recording the error"
+    return box[0]
+
+
+def test_a_body_that_lies_about_its_content_encoding_linked_twice_is_a_failed_document(
+    tmp_path: Path,
+) -> None:
+    second = "沂源县财政局2019年政府信息公开工作年度报告"
+    write_files(
+        tmp_path / "www",
+        {
+            "yy/col/index.html": listing(
+                [(REPORT_TITLE, "/yy/art/1.html", "2020-01-15"), (second, "/yy/art/2.html", "2020-01-16")]
+            ),
+            "yy/art/1.html": article(REPORT_TITLE, '<a href="/yy/a.pdf">附件</a>'),
+            "yy/art/2.html": article(second, '<a href="/yy/a.pdf">附件</a>'),
+        },
+    )
+    with faulty_portal(tmp_path / "www") as (base, state):
+        state.faults["/yy/a.pdf"] = Fault(
+            "raw", body=b"not gzip", headers={"Content-Type": "application/pdf", "Content-Encoding": "gzip"}
+        )
+        result = crawl_in_thread(source(base, "/yy/col/index.html"), tmp_path / "archive")
+    (failed,) = result.failed
+    assert (failed.document_url, failed.stage) == (base + "/yy/a.pdf", "fetch")
+    assert "does not match its Content-Encoding" in failed.message
+    assert [e.url for e in result.errors] == [base + "/yy/a.pdf"]
+    assert state.hits["/yy/a.pdf"] == 1
+
+
+def test_a_server_trickling_a_body_is_cut_off_at_the_request_time_limit(tmp_path: Path) -> None:
+    one_report_portal(tmp_path / "www", "/yy/a.pdf", b"")
+    settings = CrawlSettings(pause_seconds=0.0, retries=0, read_timeout=5.0, request_seconds=1.0)
+    with faulty_portal(tmp_path / "www") as (base, state):
+        state.faults["/yy/a.pdf"] = Fault("trickle", body=pdf("slow") * 4, seconds=0.1)
+        result = crawl_in_thread(source(base, "/yy/col/index.html"), tmp_path / "archive", settings)
+    (failed,) = result.failed
+    assert failed.stage == "fetch" and "still arriving at the time limit" in failed.message
+
+
+def test_no_request_starts_after_the_county_crawl_time_limit(tmp_path: Path) -> None:
+    rows = [(f"沂源县第{i}局2019年政府信息公开工作年度报告", f"/yy/{i}.pdf", "2020-01-15") for i in range(6)]
+    write_files(tmp_path / "www", {"yy/col/index.html": listing(rows)})
+    write_files(tmp_path / "www", {f"yy/{i}.pdf": pdf(str(i)) for i in range(6)})
+    settings = CrawlSettings(pause_seconds=0.0, retries=0, county_seconds=1.5, max_concurrency_per_host=1)
+    with faulty_portal(tmp_path / "www") as (base, state):
+        for i in range(6):
+            state.faults[f"/yy/{i}.pdf"] = Fault("slow", seconds=0.6)
+        result = crawl_in_thread(source(base, "/yy/col/index.html"), tmp_path / "archive", settings)
+    late = [f for f in result.failed if "crawl time limit" in f.message]
+    assert late and len(result.documents) + len(result.failed) == 6
+    cut = [f for f in result.failed if "still arriving at the time limit" in f.message]
+    assert len(late) + len(cut) == len(result.failed)  # refused before starting, or cut off in flight
+    assert sum(state.hits[f"/yy/{i}.pdf"] for i in range(6)) == len(result.documents) + len(cut)
+
+
+def test_robots_txt_wildcards_and_the_longest_match_are_read_as_rfc_9309_says(tmp_path: Path) -> None:
+    paths = ["/yy/a.pdf", "/yy/a.pdf?x=1", "/yy/keep/b.pdf", "/yy/c.docx"]
+    rows = [(f"沂源县第{i}局2019年政府信息公开工作年度报告", p, "2020-01-15") for i, p in enumerate(paths)]
+    write_files(tmp_path / "www", {"yy/col/index.html": listing(rows), "yy/keep/b.pdf": pdf("b")})
+    write_files(tmp_path / "www", {"yy/a.pdf": pdf("a"), "yy/c.docx": DOCX})
+    robots = "User-agent: *\nDisallow: /*.pdf$\nAllow: /yy/keep/\nDisallow: /yy/c.\n"
+    write_files(tmp_path / "www", {"robots.txt": robots})
+    with faulty_portal(tmp_path / "www") as (base, state):
+        result = crawl(source(base, "/yy/col/index.html"), tmp_path / "archive")
+    assert sorted(d.document_url.removeprefix(base) for d in result.documents) == [
+        "/yy/a.pdf?x=1",
+        "/yy/keep/b.pdf",
+    ]  # `$` ends the pattern; the longer Allow wins over `/*.pdf$`; a plain prefix still refuses
+    assert {e.url.removeprefix(base) for e in errors_by_stage_list(result, "robots")} == {
+        "/yy/a.pdf",
+        "/yy/c.docx",
+    }
+    assert state.hits["/yy/a.pdf"] == 1 and state.hits["/yy/c.docx"] == 0  # the 1: `?x=1`
+
+
+def errors_by_stage_list(result: CrawlResult, stage: str) -> list[CrawlError]:
+    return [e for e in result.errors if e.stage == stage]

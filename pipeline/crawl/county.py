@@ -7,6 +7,8 @@ Interface used by the rest of the pipeline (keep these names and fields stable):
   article bodies and attachments), each archived on disk under `archive_dir`.
 * `CrawlResult.listing_ok`: False when no listing page of the source could be read (portal
   down): the caller then keeps the county's previous rows untouched.
+* `CrawlResult.failed`: one `FailedDocument` per listed report whose document could not be had
+  (fetch, content type, size): each becomes a `failed` reports row.
 
 Three parts: the crawl itself (listings -> entries -> documents, this module); the HTTP side
 (`pipeline.crawl.fetch.Fetcher`: politeness, robots.txt, retries, redirects, size limits,
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +33,7 @@ from extractors import sniff_format
 from pipeline.crawl.archive import Archive
 from pipeline.crawl.fetch import Fetched, Fetcher
 from pipeline.crawl.pages import (
+    DOCUMENT_EXTENSIONS,
     Entry,
     Link,
     article_date,
@@ -72,10 +76,23 @@ class CrawlError:
     message: str
 
 
+@dataclass(frozen=True)
+class FailedDocument:
+    """A listed report whose document could not be had: it still becomes a reports row."""
+
+    title: str
+    source_url: str
+    document_url: str
+    stage: str  # fetch | content type | size
+    message: str
+    published_date: dt.date | None = None
+
+
 @dataclass
 class CrawlResult:
     region_code: str
     documents: list[FetchedDocument] = field(default_factory=list)
+    failed: list[FailedDocument] = field(default_factory=list)
     errors: list[CrawlError] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (title, url) of non-report entries
     listing_ok: bool = True
@@ -100,6 +117,7 @@ _SAME_MAGIC = {"ofd": "docx", "wps": "doc"}
 @dataclass
 class _EntryOutcome:
     documents: list[tuple[FetchedDocument, bool]] = field(default_factory=list)  # (doc, downloaded)
+    failed: list[FailedDocument] = field(default_factory=list)
     errors: list[CrawlError] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
@@ -109,12 +127,15 @@ def crawl_source(
     archive_dir: Path,
     settings: CrawlSettings | None = None,
     progress: ProgressFn | None = None,
+    deadline: float | None = None,
 ) -> CrawlResult:
+    """Crawl one source; no request starts after `settings.county_seconds` (or `deadline`, monotonic)."""
     settings = settings or CrawlSettings()
     say = progress or (lambda _msg: None)
     result = CrawlResult(region_code=source.region_code)
     archive = Archive(archive_dir)
-    with Fetcher(source, archive, settings) as fetcher:
+    own_deadline = time.monotonic() + settings.county_seconds
+    with Fetcher(source, archive, settings, min(own_deadline, deadline or own_deadline)) as fetcher:
         entries = collect_entries(fetcher, source, settings, result, say)
         if not result.listing_ok:
             say(f"{source.region_code}: no listing page could be read")
@@ -122,7 +143,7 @@ def crawl_source(
             return result
         say(f"{source.region_code}: {len(entries)} report entries, {len(result.skipped)} skipped")
         with ThreadPoolExecutor(max_workers=fetcher.concurrency) as pool:
-            outcomes = list(pool.map(lambda e: crawl_entry(fetcher, source, e, settings), entries))
+            outcomes = list(pool.map(lambda e: crawl_entry_safely(fetcher, source, e, settings), entries))
         merge_outcomes(result, outcomes)
         result.pages_fetched = fetcher.pages_fetched
     say(f"fetched {len(result.documents)} documents ({result.documents_downloaded} downloaded)")
@@ -151,8 +172,12 @@ def collect_entries(
                 result.errors.append(CrawlError(url, fetched.error_stage or "listing", fetched.error))
             if fetched.path is None:
                 continue
+            try:
+                root = parse_page(fetched.path.read_bytes(), fetched.content_type)
+            except Exception as exc:  # one unreadable page is that page's error
+                result.errors.append(CrawlError(url, "listing", f"unreadable page: {exc!r}"))
+                continue
             any_live = any_live or fetched.error is None
-            root = parse_page(fetched.path.read_bytes(), fetched.content_type)
             for entry in listing_entries(root, url):
                 sort_entry(entry, entries, skipped)
             for link in pagination_links(root, url):
@@ -175,20 +200,37 @@ def sort_entry(entry: Entry, entries: dict[str, Entry], skipped: dict[str, str])
 # ---- articles and documents -----------------------------------------------------------
 
 
+def crawl_entry_safely(
+    fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlSettings
+) -> _EntryOutcome:
+    """`crawl_entry`, with anything unexpected recorded as that entry's error and failed report."""
+    try:
+        return crawl_entry(fetcher, source, entry, settings)
+    except Exception as exc:
+        message = f"unexpected error: {type(exc).__name__}: {exc}"
+        failed = FailedDocument(entry.title, entry.url, entry.url, "fetch", message, entry.listed_date)
+        return _EntryOutcome(failed=[failed], errors=[CrawlError(entry.url, "article", message)])
+
+
 def crawl_entry(fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlSettings) -> _EntryOutcome:
     outcome = _EntryOutcome()
     if is_document_link(entry.url, ""):  # the listing links the file itself
         document = fetch_document(fetcher, source, Link(entry.url, entry.title), entry, entry.listing_url)
-        _add_document(outcome, document, entry.url)
+        _add_document(outcome, document, entry)
         return outcome
     page = fetcher.fetch(entry.url, "article")
     if page.error:
         outcome.errors.append(CrawlError(entry.url, page.error_stage or "article", page.error))
     if page.path is None:
+        outcome.failed.append(
+            FailedDocument(
+                entry.title, entry.url, entry.url, _stage(page), page.error or "no body", entry.listed_date
+            )
+        )
         return outcome
     if not _is_html(page):  # an entry URL that serves the file itself
         document = fetch_document(fetcher, source, Link(entry.url, entry.title), entry, entry.listing_url)
-        _add_document(outcome, document, entry.url)
+        _add_document(outcome, document, entry)
         return outcome
     root = parse_page(page.path.read_bytes(), page.content_type)
     title = resolve_title(entry.title, title_candidates(root))
@@ -196,9 +238,10 @@ def crawl_entry(fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlS
         outcome.skipped.append((title, entry.url))
         return outcome
     entry = Entry(title, entry.url, article_date(root) or entry.listed_date, entry.listing_url)
-    for link in attachment_links(root, entry.url):
-        document = fetch_document(fetcher, source, link, entry, entry.url)
-        _add_document(outcome, document, link.url)
+    links = attachment_links(root, entry.url)
+    for link in links:
+        document = fetch_document(fetcher, source, link, entry, entry.url, several=len(links) > 1)
+        _add_document(outcome, document, entry)
     text = body_text(root)
     attached = bool(outcome.documents)
     if article_text_is_report(text) or (not attached and len(text) >= settings.min_inline_chars):
@@ -207,14 +250,30 @@ def crawl_entry(fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlS
 
 
 def _add_document(
-    outcome: _EntryOutcome, document: tuple[FetchedDocument, bool] | CrawlError, url: str
+    outcome: _EntryOutcome, document: tuple[FetchedDocument, bool] | FailedDocument, entry: Entry
 ) -> None:
-    if isinstance(document, CrawlError):
-        outcome.errors.append(document)
+    if isinstance(document, FailedDocument):
+        outcome.failed.append(document)
+        stage = "robots" if document.message.startswith("disallowed by robots.txt") else "document"
+        outcome.errors.append(CrawlError(document.document_url, stage, document.message))
         return
     outcome.documents.append(document)
     if document[0].error:
-        outcome.errors.append(CrawlError(url, "document", document[0].error))
+        outcome.errors.append(CrawlError(document[0].document_url, "document", document[0].error))
+
+
+def _stage(fetched: Fetched) -> str:
+    return "size" if fetched.error_stage == "size" else "fetch"
+
+
+def attachment_title(entry_title: str, link_text: str, file_name: str) -> str:
+    """The title of one of an article's several attachments: its link text or file name when
+    either reads as a report title (two bodies' reports in one article stay two reports)."""
+    for candidate in (link_text, file_name):
+        stem = re.sub(r"\.(" + "|".join(DOCUMENT_EXTENSIONS) + r")$", "", candidate.strip(), flags=re.I)
+        if classify_title(stem) == "report":
+            return stem
+    return entry_title
 
 
 def resolve_title(listed: str, candidates: list[str]) -> str:
@@ -232,22 +291,24 @@ def resolve_title(listed: str, candidates: list[str]) -> str:
 
 
 def fetch_document(
-    fetcher: Fetcher, source: Source, link: Link, entry: Entry, source_url: str
-) -> tuple[FetchedDocument, bool] | CrawlError:
-    """An attachment as a FetchedDocument (with `downloaded`), or the CrawlError saying why not."""
+    fetcher: Fetcher, source: Source, link: Link, entry: Entry, source_url: str, several: bool = False
+) -> tuple[FetchedDocument, bool] | FailedDocument:
+    """An attachment as a FetchedDocument (with `downloaded`), or the FailedDocument saying why not."""
     fetched = fetcher.fetch(link.url, "document")
-    if fetched.path is None:
-        return CrawlError(link.url, fetched.error_stage or "document", fetched.error or "no body")
     name = fetched.filename or unquote(urlsplit(link.url).path.rsplit("/", 1)[-1]) or link.text
+    title = attachment_title(entry.title, link.text, name) if several else entry.title
+    if fetched.path is None:
+        message = fetched.error or "no body"
+        return FailedDocument(title, source_url, link.url, _stage(fetched), message, entry.listed_date)
     declared = link_format(name, link.text) or _TYPE_FORMATS.get(_bare_type(fetched.content_type))
     with fetched.path.open("rb") as fh:
         head = fh.read(4096)
     mismatch = content_mismatch(head, declared)
     if mismatch:
-        return CrawlError(link.url, "document", mismatch)
+        return FailedDocument(title, source_url, link.url, "content type", mismatch, entry.listed_date)
     document = FetchedDocument(
         region_code=source.region_code,
-        title=entry.title,
+        title=title,
         source_url=source_url,
         document_url=link.url,
         path=fetched.path,
@@ -310,8 +371,12 @@ def merge_outcomes(result: CrawlResult, outcomes: list[_EntryOutcome]) -> None:
     seen_urls: set[str] = set()
     seen_hashes: set[str] = set()
     for outcome in outcomes:
-        result.errors.extend(outcome.errors)
+        result.errors.extend(e for e in outcome.errors if e not in result.errors)
         result.skipped.extend(outcome.skipped)
+        for failed in outcome.failed:
+            if failed.document_url not in seen_urls:
+                seen_urls.add(failed.document_url)
+                result.failed.append(failed)
         for document, downloaded in outcome.documents:
             if document.document_url in seen_urls or document.sha256 in seen_hashes:
                 continue

@@ -1,8 +1,8 @@
 """The HTTP side of a crawl: `Fetcher` fetches the URLs of one source politely into the archive.
 
-Politeness (per-host concurrency and pause), robots.txt (RFC 9309), retries with backoff and
-Retry-After, redirects kept to the source's hosts, size limits, conditional GET (ETag,
-Last-Modified) and archive writes; the archived copy stands in when a fetch fails.
+Politeness (per-host concurrency and pause), robots.txt (RFC 9309, via Protego), retries with
+backoff and Retry-After, redirects kept to the source's hosts, size and time limits, conditional
+GET (ETag, Last-Modified) and archive writes; the archived copy stands in when a fetch fails.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urljoin, urlsplit
-from urllib.robotparser import RobotFileParser
 
 import httpx
+from protego import Protego
 
 from pipeline.crawl.archive import Archive, ManifestRow, StoredBody, utc_now
 from pipeline.crawl.sources import Source
@@ -48,16 +48,24 @@ class Fetched:
     downloaded: bool = False  # the body travelled over the network this time (a 200)
     filename: str | None = None  # from Content-Disposition
     error: str | None = None
-    error_stage: str | None = None  # "robots" when robots.txt forbade it, else None
+    error_stage: str | None = None  # "robots" (forbidden), "size" (over a limit), else None
 
 
 class FetchFailed(Exception):
-    def __init__(self, message: str, transient: bool, status: int | None = None, wait: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        transient: bool,
+        status: int | None = None,
+        wait: float | None = None,
+        stage: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.transient = transient
         self.status = status
         self.wait = wait  # Retry-After, seconds
+        self.stage = stage  # "size" when a size limit refused the body
 
 
 class RobotsRefused(Exception):
@@ -80,13 +88,16 @@ class _Slot:
 class Fetcher:
     """Fetches URLs of one source politely into the archive; each URL at most once per crawl."""
 
-    def __init__(self, source: Source, archive: Archive, settings: CrawlSettings) -> None:
+    def __init__(
+        self, source: Source, archive: Archive, settings: CrawlSettings, deadline: float | None = None
+    ) -> None:
         self.hosts = source.hosts
         self.archive = archive
         self.settings = settings
         self.concurrency = max(1, source.max_concurrency or settings.max_concurrency_per_host)
         self.pause = source.pause_seconds if source.pause_seconds is not None else settings.pause_seconds
         self.pages_fetched = 0
+        self.deadline = deadline  # time.monotonic() after which no request starts
         self.client = httpx.Client(
             headers={"User-Agent": settings.user_agent},
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
@@ -97,7 +108,7 @@ class Fetcher:
         self._memo: dict[str, _Slot] = {}
         self._semaphores: dict[str, threading.BoundedSemaphore] = {}
         self._next_start: dict[str, float] = {}
-        self._robots: dict[str, _Slot | RobotFileParser] = {}
+        self._robots: dict[str, Protego] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
 
     def __enter__(self) -> Fetcher:
@@ -114,8 +125,14 @@ class Fetcher:
             if slot is None:
                 slot = self._memo[url] = _Slot()
         if owner:
-            slot.value = self._fetch_uncached(url, kind)
-            slot.done.set()
+            try:
+                slot.value = self._fetch_uncached(url, kind)
+            except Exception as exc:  # a bug or an odd body must never leave waiters hanging
+                slot.value = Fetched(url, error=f"unexpected error: {type(exc).__name__}: {exc}")
+            finally:
+                if slot.value is None:
+                    slot.value = Fetched(url, error="fetch interrupted")
+                slot.done.set()
         slot.done.wait()
         assert slot.value is not None
         return slot.value
@@ -132,7 +149,11 @@ class Fetcher:
             return Fetched(url, error=str(exc), error_stage="robots")
         except FetchFailed as exc:
             self._record_failure(url, kind, exc.status, exc.message)
-            return self._from_archive(url, exc.message, None)
+            return self._from_archive(url, exc.message, exc.stage)
+        except Exception as exc:  # anything else is this URL's error, never the county's crash
+            message = f"unexpected error: {type(exc).__name__}: {exc}"
+            self._record_failure(url, kind, None, message)
+            return self._from_archive(url, message, None)
         if kind != "document":
             with self._lock:
                 self.pages_fetched += 1
@@ -174,10 +195,22 @@ class Fetcher:
                 time.sleep(self._retry_wait(exc, attempt))
                 attempt += 1
 
+    def remaining(self) -> float | None:
+        """Seconds left before the crawl's deadline (None: no deadline)."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _check_deadline(self) -> None:
+        remaining = self.remaining()
+        if remaining is not None and remaining <= 0:
+            raise FetchFailed("not fetched: the county's crawl time limit was reached", transient=False)
+
     def _retry_wait(self, exc: FetchFailed, attempt: int) -> float:
         if exc.wait is not None:
-            return min(exc.wait, self.settings.max_retry_after_seconds)
-        return float(self.settings.backoff_seconds * 2**attempt)
+            wait = min(exc.wait, self.settings.max_retry_after_seconds)
+        else:
+            wait = float(self.settings.backoff_seconds * 2**attempt)
+        remaining = self.remaining()
+        return wait if remaining is None else max(0.0, min(wait, remaining))
 
     def _fetch_following_redirects(self, url: str, kind: str, limit: int) -> Fetched:
         previous = self.archive.latest_body(url)
@@ -215,24 +248,21 @@ class Fetcher:
             lock = self._robots_locks.setdefault(key, threading.Lock())
         with lock:
             parser = self._robots.get(key)
-            if not isinstance(parser, RobotFileParser):
+            if parser is None:
                 parser = self._robots[key] = self._load_robots(key)
-        return parser.can_fetch(self.settings.user_agent, url)
+        return bool(parser.can_fetch(url, self.settings.user_agent))
 
-    def _load_robots(self, base: str) -> RobotFileParser:
+    def _load_robots(self, base: str) -> Protego:
         """robots.txt as RFC 9309 reads it: 4xx allows all, unreachable (5xx, network) forbids all."""
-        parser = RobotFileParser()
         url = base + "/robots.txt"
         try:
             response = self._request_with_retries(url)
         except FetchFailed as exc:
-            parser.parse([] if exc.status is not None and 400 <= exc.status < 500 else _DISALLOW_ALL)
-            return parser
+            allow_all = exc.status is not None and 400 <= exc.status < 500
+            return Protego.parse("" if allow_all else _DISALLOW_ALL)
         assert response.body is not None
         self._record(url, "robots", response, response.body)
-        text = response.body.path.read_bytes().decode("utf-8", errors="replace")
-        parser.parse(text.splitlines())
-        return parser
+        return Protego.parse(response.body.path.read_bytes().decode("utf-8", errors="replace"))
 
     def _request_with_retries(self, url: str) -> _Response:
         for attempt in range(self.settings.retries + 1):
@@ -250,7 +280,9 @@ class Fetcher:
 
     def _request(self, url: str, headers: dict[str, str], limit: int) -> _Response:
         """One GET under the host's concurrency limit and pause; 200 bodies go to the archive."""
+        self._check_deadline()
         with self._host_slot(urlsplit(url).netloc.lower()):
+            self._check_deadline()
             try:
                 with self.client.stream("GET", url, headers=headers) as response:
                     return self._read_response(response, limit)
@@ -260,6 +292,12 @@ class Fetcher:
                 raise FetchFailed(f"timed out ({type(exc).__name__})", transient=True) from exc
             except httpx.TransportError as exc:
                 raise FetchFailed(f"connection failed: {type(exc).__name__}: {exc}", transient=True) from exc
+            except httpx.DecodingError as exc:
+                raise FetchFailed(
+                    f"the body does not match its Content-Encoding ({exc})", transient=False
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise FetchFailed(f"{type(exc).__name__}: {exc}", transient=False) from exc
 
     def _read_response(self, response: httpx.Response, limit: int) -> _Response:
         status = response.status_code
@@ -272,9 +310,17 @@ class Fetcher:
             return _Response(status, response.headers)
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            raise FetchFailed(f"too large: {declared} bytes > limit {limit}", transient=False, status=status)
-        body = self.archive.store_chunks(_limited(response.iter_bytes(), limit))
+            raise FetchFailed(
+                f"too large: {declared} bytes > limit {limit}", transient=False, status=status, stage="size"
+            )
+        chunks = _before(_limited(response.iter_bytes(), limit), self._request_deadline())
+        body = self.archive.store_chunks(chunks)
         return _Response(status, response.headers, body)
+
+    def _request_deadline(self) -> float:
+        """When the body being read must be complete: the request limit, or the crawl's deadline."""
+        deadline = time.monotonic() + self.settings.request_seconds
+        return deadline if self.deadline is None else min(deadline, self.deadline)
 
     @contextmanager
     def _host_slot(self, netloc: str) -> Iterator[None]:
@@ -354,7 +400,7 @@ class Fetcher:
         )
 
 
-_DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
+_DISALLOW_ALL = "User-agent: *\nDisallow: /\n"
 
 
 def _validators(previous: ManifestRow | None) -> dict[str, str]:
@@ -374,7 +420,16 @@ def _limited(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
     for chunk in chunks:
         total += len(chunk)
         if total > limit:
-            raise FetchFailed(f"too large: more than {limit} bytes", transient=False, status=200)
+            message = f"too large: more than {limit} bytes"
+            raise FetchFailed(message, transient=False, status=200, stage="size")
+        yield chunk
+
+
+def _before(chunks: Iterator[bytes], deadline: float) -> Iterator[bytes]:
+    """Pass chunks through; fail once the body is still coming at `deadline` (a trickling server)."""
+    for chunk in chunks:
+        if time.monotonic() > deadline:
+            raise FetchFailed("timed out: the body was still arriving at the time limit", transient=True)
         yield chunk
 
 
