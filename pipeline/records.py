@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from extractors.model import ExtractedDocument, Status
 from pipeline import PIPELINE_VERSION
+from pipeline.findings.prose import prose_checks
 from pipeline.normalize.checks import run_checks
 from pipeline.normalize.sections import Section, split_sections
 from pipeline.normalize.tables import Cell, TablesResult, detect_template, parse_tables
@@ -173,6 +174,7 @@ def build_report(
         for c in run_checks(values, template, tables.found)
     ]
     add_sections(records, sections, with_nlp)
+    records.checks += prose_checks(records)
     return records
 
 
