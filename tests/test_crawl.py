@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from demo.portal_server import serve_directory
-from pipeline.crawl.archive import Archive, read_manifest
+from pipeline.crawl.archive import Archive, manifest_path, read_manifest
 from pipeline.crawl.county import CrawlError, CrawlResult, crawl_source, decode_page
 from pipeline.crawl.health import health_rows, update_health
 from pipeline.crawl.sources import Source
@@ -250,7 +250,7 @@ def test_manifest_rows_and_torn_last_line(full_portal: tuple[str, PortalState], 
     base, _state = full_portal
     archive_dir = tmp_path / "archive"
     crawl(source(base, "/yy/col/index.html"), archive_dir)
-    manifest = archive_dir / "manifest.jsonl"
+    manifest = manifest_path(archive_dir, "370323")
     rows = list(read_manifest(manifest))
     listing_row = next(r for r in rows if r.url == base + "/yy/col/index.html")
     assert listing_row.status == 200 and listing_row.etag and listing_row.last_modified
@@ -258,7 +258,7 @@ def test_manifest_rows_and_torn_last_line(full_portal: tuple[str, PortalState], 
     assert listing_row.size == len(FULL_PORTAL["yy/col/index.html"].encode())  # type: ignore[union-attr]
     with manifest.open("ab") as fh:
         fh.write(b'{"url": "http://torn')  # a crash mid-row
-    archive = Archive(archive_dir)  # reads past the torn line ...
+    archive = Archive(archive_dir, "370323")  # reads past the torn line ...
     archive.store_bytes(b"x")
     second = crawl(source(base, "/yy/col/index.html"), archive_dir)  # ... and appends after it
     assert second.documents_downloaded == 0
@@ -385,7 +385,8 @@ def test_gbk_listing_pages_are_decoded(tmp_path: Path, declared_in: str) -> None
     with faulty_portal(tmp_path / "www") as (base, _state):
         result = crawl(source(base, "/yy/col/index.html"), tmp_path / "archive")
     assert [d.title for d in result.documents] == [REPORT_TITLE]
-    row = next(r for r in read_manifest(tmp_path / "archive/manifest.jsonl") if r.url.endswith("index.html"))
+    rows = read_manifest(manifest_path(tmp_path / "archive", "370323"))
+    row = next(r for r in rows if r.url.endswith("index.html"))
     assert row.content_type == (
         "text/html; charset=GBK" if declared_in == "header" else "text/html; charset=gb2312"
     )

@@ -4,9 +4,13 @@ Layout under `archive_dir`:
 
 * `objects/<sha[:2]>/<sha256>`: the bytes as served (names from URLs or headers never decide
   where a file goes);
-* `manifest.jsonl`: one JSON object per fetch (url, fetched_at, status, content_type, sha256,
-  size, etag, last_modified, kind, error). Each row is written with a single `write()` on a file
-  opened for appending, and a torn last line (a crash mid-write) is skipped when reading.
+* `manifests/<region_code>.jsonl`: the county's index, one JSON object per fetch (url,
+  fetched_at, status, content_type, sha256, size, etag, last_modified, kind, error), so a county's
+  crawl reads only its own rows. Each row is written with a single `write()` on a file opened for
+  appending, and a torn last line (a crash mid-write) is skipped when reading.
+* `manifest.jsonl`: the one manifest of archives written before per-county indexes (and of an
+  `Archive` opened without a county). A county without its own index yet reads it once and
+  copies into its index each row it reuses.
 
 Rows with `sha256` null record fetches that produced no body (errors, refused redirects).
 A 304 row carries the sha256 of the archived copy it reused.
@@ -14,6 +18,7 @@ A 304 row carries the sha256 of the archived copy it reused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -58,14 +63,19 @@ def utc_now() -> dt.datetime:
 class Archive:
     """Content-addressed object store plus manifest; safe to use from several threads."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, county: str | None = None) -> None:
         self.root = root
         self.objects = root / "objects"
-        self.manifest_path = root / "manifest.jsonl"
+        self.manifest_path = manifest_path(root, county)
+        self.manifest_path.parent.mkdir(parents=True, exist_ok=True)
         self.objects.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._latest_body: dict[str, ManifestRow] = {}
         self._first_seen: dict[str, str] = {}
+        self._legacy: Archive | None = None
+        legacy = manifest_path(root, None)
+        if county is not None and not self.manifest_path.exists() and legacy.exists():
+            self._legacy = Archive(root)
         for row in read_manifest(self.manifest_path):
             self._index(row)
         _terminate_torn_line(self.manifest_path)
@@ -113,13 +123,27 @@ class Archive:
     def latest_body(self, url: str) -> ManifestRow | None:
         """The newest row for `url` that has an archived body (200, or a 304 that reused one)."""
         with self._lock:
-            return self._latest_body.get(url)
+            row = self._latest_body.get(url)
+        if row is None and self._legacy is not None:
+            row = self._legacy.latest_body(url)
+            if row is not None:
+                self._adopt(row)
+        return row
 
     def first_fetched_at(self, sha256: str) -> dt.datetime | None:
-        """When these bytes were first downloaded (from any URL)."""
+        """When these bytes were first downloaded (from any URL of this county)."""
         with self._lock:
             stamp = self._first_seen.get(sha256)
+        if stamp is None and self._legacy is not None:
+            return self._legacy.first_fetched_at(sha256)
         return dt.datetime.fromisoformat(stamp) if stamp else None
+
+    def _adopt(self, row: ManifestRow) -> None:
+        """Copy a row of the old single manifest into this county's index (the first 200 first)."""
+        first = self._legacy.first_fetched_at(row.sha256) if self._legacy and row.sha256 else None
+        if first is not None and first.isoformat() != row.fetched_at:
+            self.record(dataclasses.replace(row, fetched_at=first.isoformat(), status=200))
+        self.record(row)
 
     def _index(self, row: ManifestRow) -> None:
         if row.sha256 is None or not self.object_path(row.sha256).exists():
@@ -127,6 +151,11 @@ class Archive:
         self._latest_body[row.url] = row
         if row.status == 200 and row.sha256 not in self._first_seen:
             self._first_seen[row.sha256] = row.fetched_at
+
+
+def manifest_path(root: Path, county: str | None) -> Path:
+    """Where the index of `county` lives (the old single manifest when county is None)."""
+    return root / "manifest.jsonl" if county is None else root / "manifests" / f"{county}.jsonl"
 
 
 def read_manifest(path: Path) -> Iterator[ManifestRow]:

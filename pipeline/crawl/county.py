@@ -133,7 +133,7 @@ def crawl_source(
     settings = settings or CrawlSettings()
     say = progress or (lambda _msg: None)
     result = CrawlResult(region_code=source.region_code)
-    archive = Archive(archive_dir)
+    archive = Archive(archive_dir, source.region_code)  # the county's own index
     own_deadline = time.monotonic() + settings.county_seconds
     with Fetcher(source, archive, settings, min(own_deadline, deadline or own_deadline)) as fetcher:
         entries = collect_entries(fetcher, source, settings, result, say)
