@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import sys
+import tempfile
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,21 @@ def offline_prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_HOME", str(Path.home() / ".nianbao" / "prefect"))
+    os.environ["PREFECT_HOME"] = str(prefect_home(os.environ.get("PREFECT_HOME")))
+
+
+def prefect_home(configured: str | None) -> Path:
+    """Prefect's folder, created with its parents (Prefect cannot start when they are missing).
+
+    `~/.nianbao/prefect` unless PREFECT_HOME names one; a temporary folder when neither can be made.
+    """
+    home = Path(configured).expanduser() if configured else Path.home() / ".nianbao" / "prefect"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        home = Path(tempfile.gettempdir()) / f"nianbao-prefect-{os.getuid()}"
+        home.mkdir(parents=True, exist_ok=True)
+    return home
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -32,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--output", type=Path, default=Path("output"), help="dataset folder (default: output)")
     run.add_argument(
         "--offline", action="store_true", help="rebuild from the archive in the output folder, no network"
+    )
+    run.add_argument(
+        "--accept-shrink",
+        action="store_true",
+        help="with --county: accept that the county now lists far fewer reports (drop the unlisted ones)",
+    )
+    run.add_argument(
+        "--run-limit",
+        type=float,
+        metavar="SECONDS",
+        help="whole-run time limit (default 6 h): past it no county or document starts",
     )
 
     ext = sub.add_parser("extract", help="extract local documents (no network, no Prefect server)")
@@ -53,11 +80,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def cmd_run(sources: Path, output: Path, counties: list[str] | None, offline: bool = False) -> int:
+def cmd_run(
+    sources: Path,
+    output: Path,
+    counties: list[str] | None,
+    offline: bool = False,
+    accept_shrink: bool = False,
+    run_limit: float | None = None,
+) -> int:
     from pipeline.crawl.sources import SourcesError, load_sources, select_sources
+    from pipeline.settings import Settings
     from pipeline.store.parquet import OutputLocked, output_lock
     from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
 
+    if accept_shrink and not counties:
+        print("nianbao: --accept-shrink needs --county: accept a shrink county by county", file=sys.stderr)
+        return EXIT_USAGE
     try:
         select_sources(load_sources(sources), counties)
     except SourcesError as exc:
@@ -71,9 +109,17 @@ def cmd_run(sources: Path, output: Path, counties: list[str] | None, offline: bo
         return EXIT_NOT_STARTED
     from flows.nightly import nightly
 
+    limit = Settings().run_seconds if run_limit is None else run_limit
+    if limit:
+        start_watchdog(limit)
     try:
         result = nightly(
-            sources=str(sources.resolve()), output=str(output), counties=counties, offline=offline
+            sources=str(sources.resolve()),
+            output=str(output),
+            counties=counties,
+            offline=offline,
+            accept_shrink=accept_shrink,
+            run_seconds=limit,
         )
     except OutputLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
@@ -81,6 +127,26 @@ def cmd_run(sources: Path, output: Path, counties: list[str] | None, offline: bo
     summary = RunSummary.from_dict(result)
     print(format_summary(summary))
     return summary.exit_code()
+
+
+def start_watchdog(limit: float) -> None:
+    """Past the run limit (plus a grace period) a run that did not stop itself is ended.
+
+    The flow stops starting counties and documents at the limit; this catches a run stuck in
+    something that never returns. Written files stay (each was replaced atomically), the lock
+    goes with the process, and the next run removes leftover staging files.
+    """
+    from pipeline.summary import EXIT_COUNTY_FAILED
+
+    def stop() -> None:
+        print(f"nianbao: the run went {grace:.0f} s past its {limit:.0f} s limit; stopped", file=sys.stderr)
+        sys.stderr.flush()
+        os._exit(EXIT_COUNTY_FAILED)
+
+    grace = max(300.0, limit * 0.1)
+    timer = threading.Timer(limit + grace, stop)
+    timer.daemon = True
+    timer.start()
 
 
 def _jsonable(record: Any) -> dict[str, Any]:
@@ -144,7 +210,9 @@ def cmd_serve(sources: Path, output: Path) -> int:
         name="nightly", schedules=[Cron("0 2 * * *", timezone="Asia/Shanghai")], parameters=params
     )
     county_deployment = county.to_deployment(name="county", parameters=params)
-    serve(nightly_deployment, county_deployment)  # type: ignore[arg-type]
+    # A supervisor stops with SIGTERM: exit cleanly, and leave the nightly schedule active.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    serve(nightly_deployment, county_deployment, pause_on_shutdown=False)  # type: ignore[arg-type]
     return 0
 
 
@@ -186,7 +254,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     offline_prefect_env()
     if args.command == "run":
-        return cmd_run(args.sources, args.output, args.county, args.offline)
+        return cmd_run(
+            args.sources, args.output, args.county, args.offline, args.accept_shrink, args.run_limit
+        )
     if args.command == "extract":
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":

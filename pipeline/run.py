@@ -1,29 +1,39 @@
-"""The county pipeline as plain functions: crawl -> extract -> assemble -> store.
+"""The county path, the only one: crawl -> extract -> keep or replace -> store, as plain functions.
 
-Prefect tasks (flows/) wrap exactly these functions; nothing here imports Prefect.
+`process_county` is what the Prefect flow (flows/), `tests/kill_target.py` and the tests run;
+nothing here imports Prefect.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import hashlib
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from pipeline.crawl.county import CrawlResult, FetchedDocument, crawl_source
-from pipeline.crawl.health import health_path
+from pipeline import PIPELINE_VERSION
+from pipeline.crawl.county import CrawlResult, FailedDocument, FetchedDocument, crawl_source
+from pipeline.crawl.health import health_path, update_health
+from pipeline.crawl.pages import link_format
 from pipeline.crawl.sources import Source
 from pipeline.extract.worker import cached_extract
 from pipeline.findings.cross_year import cross_year_checks
-from pipeline.records import DocumentMeta, build_report
+from pipeline.normalize.titles import parse_report_title
+from pipeline.records import DocumentMeta, build_report, make_report_id
 from pipeline.settings import CrawlSettings, Settings
-from pipeline.store.parquet import write_county
-from pipeline.store.schema import CountyRecords, ReportRecords
+from pipeline.store.parquet import read_county_reports, write_county
+from pipeline.store.schema import CountyRecords, ReportRecord, ReportRecords
 
 FAILED_STATUSES = frozenset({"failed", "needs_ocr", "unsupported_format"})
 _STATUS_RANK = {"ok": 0, "partial": 1, "needs_ocr": 2, "unsupported_format": 3, "failed": 4}
 
 Progress = Callable[[str], None]
+_EXTRACTION_SLOT = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class RunContext:
     run_id: str
     settings: Settings = field(default_factory=Settings)
     with_nlp: bool = True
+    accept_shrink: bool = False  # a person accepted that these counties list far fewer reports
+    stop_at: float | None = None  # time.time() past which no county or document starts
 
     @property
     def crawl(self) -> CrawlSettings:
@@ -49,6 +61,13 @@ class RunContext:
     def health_path(self) -> Path:
         return health_path(self.output)
 
+    def out_of_time(self) -> bool:
+        return self.stop_at is not None and time.time() >= self.stop_at
+
+    def crawl_deadline(self) -> float | None:
+        """The run's stop time as a time.monotonic() deadline for the crawler."""
+        return None if self.stop_at is None else time.monotonic() + (self.stop_at - time.time())
+
 
 @dataclass
 class CountySummary:
@@ -57,17 +76,64 @@ class CountySummary:
     listing_ok: bool = True
     written: bool = False
     documents: int = 0
-    reports: int = 0
+    reports: int = 0  # reports written for this run (kept earlier rows not counted)
     extracted: int = 0  # reports with status ok or partial
     failed: int = 0  # reports with status failed / needs_ocr / unsupported_format
     reextracted: int = 0  # documents whose extraction was not cached
     downloaded: int = 0
     checks_failed: int = 0
+    kept: int = 0  # reports whose earlier rows were kept (not listed now, or failed now)
+    suspect: str | None = None  # why this county's new crawl was not trusted (old rows kept)
+    stopped: str | None = None  # why this county was not finished (time limit, crash)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # kept rows, identity collisions, superseded copies
+
+
+# ---- the county path ------------------------------------------------------------------
+
+
+def process_county(source: Source, ctx: RunContext, progress: Progress | None = None) -> CountySummary:
+    """One county, start to end; never raises: whatever goes wrong keeps the county's old rows."""
+    try:
+        return county_path(source, ctx, progress or (lambda _msg: None))
+    except Exception as exc:
+        return not_finished(source, f"crashed ({type(exc).__name__}: {exc}); old rows kept")
+
+
+def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary:
+    if ctx.out_of_time():
+        return not_finished(source, "the whole-run time limit passed before it started; old rows kept")
+    crawl = crawl_county(source, ctx, say)
+    if not crawl.listing_ok:
+        update_health(ctx.health_path, source.region_code, crawl)
+        return portal_down(source, crawl)
+    results = extract_documents(source, crawl.documents, ctx, say)
+    if results is None:
+        update_health(ctx.health_path, source.region_code, crawl)
+        return not_finished(source, "the whole-run time limit passed while extracting; old rows kept")
+    summary = store_county(ctx, source, crawl, results)
+    update_health(ctx.health_path, source.region_code, crawl, suspect=summary.suspect)
+    return summary
 
 
 def crawl_county(source: Source, ctx: RunContext, progress: Progress | None = None) -> CrawlResult:
-    return crawl_source(source, ctx.archive_dir, ctx.crawl, progress)
+    return crawl_source(source, ctx.archive_dir, ctx.crawl, progress, ctx.crawl_deadline())
+
+
+def extract_documents(
+    source: Source, documents: list[FetchedDocument], ctx: RunContext, say: Progress
+) -> list[tuple[ReportRecords, bool]] | None:
+    """Every document's records (and whether cached); None when the run's time limit cut it short."""
+    results = []
+    # Counties crawl side by side; their documents are extracted one county at a time (each
+    # extraction runs in its own worker process already; the NLP models are not shared by threads).
+    with _EXTRACTION_SLOT:
+        for i, doc in enumerate(documents, 1):
+            if ctx.out_of_time():
+                return None
+            results.append(extract_document(source, doc, ctx))
+            say(f"  {source.region_code} document {i}/{len(documents)} {results[-1][0].report.status}")
+    return results
 
 
 def document_meta(source: Source, doc: FetchedDocument) -> DocumentMeta:
@@ -94,19 +160,95 @@ def extract_document(source: Source, doc: FetchedDocument, ctx: RunContext) -> t
     return records, cached
 
 
+def failed_report(source: Source, failed: FailedDocument, run_id: str) -> ReportRecords:
+    """The reports row of a listed report whose document could not be had (status failed)."""
+    agency, year = parse_report_title(failed.title)
+    report_id = make_report_id(source.region_code, agency, year, "") if agency and year else None
+    report = ReportRecord(
+        report_id=report_id or url_identity(failed.document_url),
+        region_code=source.region_code,
+        region_name=source.region_name,
+        agency=agency,
+        year=year,
+        title=failed.title,
+        source_url=failed.source_url,
+        document_url=failed.document_url,
+        published_date=failed.published_date,
+        fetched_at=None,
+        extracted_at=dt.datetime.now(dt.UTC),
+        content_sha256="",
+        format=link_format(failed.document_url, "") or "unknown",
+        template="unknown",
+        status="failed",
+        error=f"{failed.stage}: {failed.message}",
+        pipeline_version=PIPELINE_VERSION,
+        run_id=run_id,
+    )
+    return ReportRecords(report=report)
+
+
+# ---- one report per identity; collisions recorded -------------------------------------
+
+
 def _preference(r: ReportRecords) -> tuple[int, int, str]:
     # Latest publication first, then the best-read copy, then a stable tie-break.
     published = r.report.published_date or dt.date.min
     return (-published.toordinal(), _STATUS_RANK[r.report.status], r.report.content_sha256)
 
 
-def assemble_county(region_code: str, reports: list[ReportRecords]) -> CountyRecords:
-    """One report per report_id (the same report shown inline and attached, or re-published)."""
+def with_report_id(records: ReportRecords, report_id: str, note: str) -> ReportRecords:
+    """The same report's rows under another report_id, with `note` added to its error."""
+    error = "; ".join(e for e in (records.report.error, note) if e)
+    out = ReportRecords(dataclasses.replace(records.report, report_id=report_id, error=error))
+    for name in ("sections", "facts", "checks", "sentences", "entities"):
+        setattr(out, name, [dataclasses.replace(r, report_id=report_id) for r in getattr(records, name)])
+    return out
+
+
+def url_identity(document_url: str) -> str:
+    return "url-" + hashlib.sha256(document_url.encode("utf-8")).hexdigest()[:16]
+
+
+def own_identity(records: ReportRecords) -> str:
+    """A report_id from the document itself: its content hash, or its URL when it has no bytes."""
+    sha = records.report.content_sha256
+    return "sha-" + sha[:16] if sha else url_identity(records.report.document_url or "")
+
+
+def same_article(a: ReportRecord, b: ReportRecord) -> bool:
+    """Two attachments of one article page: two bodies' reports, not two copies of one.
+
+    (The article's own text and its attachment are one report shown twice.)
+    """
+    attached = a.document_url != a.source_url and b.document_url != b.source_url
+    return attached and a.source_url == b.source_url and a.document_url != b.document_url
+
+
+def choose_reports(reports: list[ReportRecords]) -> tuple[list[ReportRecords], list[str]]:
+    """One report per report_id, and notes on what else claimed that identity.
+
+    A copy from another page (re-published, or shown inline and attached) gives way to the
+    latest; another document of the same article is a distinct report, kept under its own id.
+    """
     chosen: dict[str, ReportRecords] = {}
+    notes: list[str] = []
     for r in sorted(reports, key=_preference):
-        chosen.setdefault(r.report.report_id, r)
+        first = chosen.get(r.report.report_id)
+        if first is None:
+            chosen[r.report.report_id] = r
+        elif same_article(r.report, first.report):
+            note = f"identity: same agency and year as {first.report.report_id} in one article; kept apart"
+            moved = with_report_id(r, own_identity(r), note)
+            chosen.setdefault(moved.report.report_id, moved)
+            notes.append(f"identity collision: {r.report.document_url} kept as {moved.report.report_id}")
+        elif r.report.content_sha256 != first.report.content_sha256:
+            notes.append(f"superseded: {r.report.document_url} by {first.report.document_url} (same report)")
+    return list(chosen.values()), notes
+
+
+def gather(region_code: str, reports: list[ReportRecords]) -> CountyRecords:
     county = CountyRecords(region_code)
-    for r in chosen.values():
+    for r in reports:
         county.reports.append(r.report)
         county.sections += r.sections
         county.facts += r.facts
@@ -114,6 +256,74 @@ def assemble_county(region_code: str, reports: list[ReportRecords]) -> CountyRec
         county.sentences += r.sentences
         county.entities += r.entities
     return county
+
+
+def assemble_county(region_code: str, reports: list[ReportRecords]) -> CountyRecords:
+    """One report per report_id (the same report shown inline and attached, or re-published)."""
+    return gather(region_code, choose_reports(reports)[0])
+
+
+# ---- never lose a county: keep or replace the rows the dataset holds ------------------
+
+
+@dataclass
+class KeepPlan:
+    keep: set[str] = field(default_factory=set)  # earlier report_ids whose rows stay
+    drop: set[str] = field(default_factory=set)  # this run's failed report_ids that give way to them
+    notes: list[str] = field(default_factory=list)
+    suspect: str | None = None
+
+
+def shrink_suspect(source: Source, listed: int, held: int) -> str | None:
+    """Why a crawl listing far fewer reports than the dataset holds is not trusted (None: it is)."""
+    if held == 0 or (listed > 0 and listed * 2 >= held):
+        return None
+    return (
+        f"suspect: the portal lists {listed} reports, the dataset holds {held}; old rows kept "
+        f"(if the publisher really removed them: --county {source.region_code} --accept-shrink)"
+    )
+
+
+OldReport = dict[str, Any]  # a row of the county's reports file as the dataset holds it
+
+
+def plan_keep(source: Source, new: list[ReportRecord], old: list[OldReport], accept: bool) -> KeepPlan:
+    """Which earlier rows stay: a suspect shrink keeps them all; else failures and delistings."""
+    plan = KeepPlan(suspect=None if accept else shrink_suspect(source, len(new), len(old)))
+    keep_earlier_good_rows(plan, new, old)
+    keep_delisted(plan, new, old, accept)
+    return plan
+
+
+def keep_earlier_good_rows(plan: KeepPlan, new: list[ReportRecord], old: list[OldReport]) -> None:
+    """A report that failed this run keeps its earlier good rows instead of the failure."""
+    new_ids = {r.report_id for r in new}
+    good = [o for o in old if o["status"] not in FAILED_STATUSES]
+    for r in (r for r in new if r.status in FAILED_STATUSES):
+        same = [o for o in good if o["document_url"] == r.document_url or o["report_id"] == r.report_id]
+        if same and same[0]["report_id"] not in new_ids - {r.report_id}:
+            plan.keep.add(same[0]["report_id"])
+            plan.drop.add(r.report_id)
+            plan.notes.append(f"kept the earlier rows of {same[0]['report_id']}: this run {r.error}")
+
+
+def keep_delisted(plan: KeepPlan, new: list[ReportRecord], old: list[OldReport], accept: bool) -> None:
+    """Reports the portal no longer lists: kept and noted, removed only when a person accepts."""
+    new_ids = {r.report_id for r in new}
+    new_urls = {r.document_url for r in new if r.document_url}
+    new_shas = {r.content_sha256 for r in new if r.content_sha256}
+    for o in old:
+        listed = o["report_id"] in new_ids or o["document_url"] in new_urls or o["content_sha256"] in new_shas
+        if listed or o["report_id"] in plan.keep:
+            continue
+        if accept:
+            plan.notes.append(f"removed (accepted): {o['title']} ({o['document_url']}) is no longer listed")
+        else:
+            plan.keep.add(o["report_id"])
+            plan.notes.append(f"no longer listed, rows kept: {o['title']} ({o['document_url']})")
+
+
+# ---- store and summarise ---------------------------------------------------------------
 
 
 def crawl_errors(crawl: CrawlResult) -> list[str]:
@@ -124,6 +334,10 @@ def portal_down(source: Source, crawl: CrawlResult) -> CountySummary:
     """A county whose listing could not be read: nothing is written, its old rows stay."""
     errors = crawl_errors(crawl) or ["no listing page could be read"]
     return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=errors)
+
+
+def not_finished(source: Source, why: str) -> CountySummary:
+    return CountySummary(source.region_code, source.region_name, stopped=why, errors=[why])
 
 
 def summarise(source: Source, crawl: CrawlResult, county: CountyRecords, reextracted: int) -> CountySummary:
@@ -145,23 +359,20 @@ def summarise(source: Source, crawl: CrawlResult, county: CountyRecords, reextra
 def store_county(
     ctx: RunContext, source: Source, crawl: CrawlResult, results: list[tuple[ReportRecords, bool]]
 ) -> CountySummary:
-    """Assemble the county's reports, replace its rows in every table, and summarise."""
-    county = assemble_county(source.region_code, [r for r, _ in results])
+    """Assemble the county's reports, keep what must not be lost, replace the rest, and summarise."""
+    failed = [failed_report(source, f, ctx.run_id) for f in crawl.failed]
+    chosen, notes = choose_reports([r for r, _ in results] + failed)
+    old = read_county_reports(ctx.output, source.region_code)
+    plan = plan_keep(source, [r.report for r in chosen], old, ctx.accept_shrink)
+    county = gather(source.region_code, [r for r in chosen if r.report.report_id not in plan.drop])
     county.checks += cross_year_checks(county)
-    write_county(ctx.output, county)
     summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
+    summary.notes = notes + plan.notes
+    if plan.suspect:
+        summary.suspect = plan.suspect
+        summary.errors.insert(0, plan.suspect)
+        return summary
+    write_county(ctx.output, county, frozenset(plan.keep))
+    summary.kept = len(plan.keep)
     summary.written = True
     return summary
-
-
-def process_county(source: Source, ctx: RunContext, progress: Progress | None = None) -> CountySummary:
-    """The whole county path without Prefect (what the flow does, step by step)."""
-    say = progress or (lambda _msg: None)
-    crawl = crawl_county(source, ctx, progress)
-    if not crawl.listing_ok:
-        return portal_down(source, crawl)
-    results = []
-    for i, doc in enumerate(crawl.documents, 1):
-        results.append(extract_document(source, doc, ctx))
-        say(f"  {source.region_code} document {i}/{len(crawl.documents)} {results[-1][0].report.status}")
-    return store_county(ctx, source, crawl, results)

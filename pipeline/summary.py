@@ -10,7 +10,7 @@ from pipeline.run import CountySummary
 
 # Exit statuses of `nianbao run` (documented in the README).
 EXIT_OK = 0  # every county crawled and written (documents may still have failed: see the summary)
-EXIT_COUNTY_FAILED = 1  # the run completed, but at least one county could not be crawled or crashed
+EXIT_COUNTY_FAILED = 1  # at least one county was not written (portal down, suspect, crashed, time limit)
 EXIT_USAGE = 2  # bad command line or sources file: nothing was run
 EXIT_NOT_STARTED = 3  # the run could not start (output folder locked by another run, unwritable)
 
@@ -51,7 +51,9 @@ class RunSummary:
                 "checks_failed": c.checks_failed,
                 "downloaded": c.downloaded,
                 "reextracted": c.reextracted,
+                "state": county_state(c),
                 "problems": " | ".join(c.errors)[:500],
+                "notes": " | ".join(c.notes)[:500],
             }
             for c in self.counties
         ]
@@ -67,15 +69,23 @@ def duckdb_query(output: str) -> str:
     )
 
 
+def county_state(c: CountySummary) -> str:
+    if c.written:
+        return f"written, {c.kept} earlier kept" if c.kept else "written"
+    if not c.listing_ok:
+        return "portal down, old rows kept"
+    if c.suspect:
+        return "SUSPECT: far fewer reports, old rows kept"
+    return "not finished, old rows kept" if c.stopped else "not written"
+
+
 def format_summary(summary: RunSummary) -> str:
     lines = [f"run {summary.run_id}"]
     lines.append(
         f"{'county':<8} {'name':<8} {'reports':>7} {'extracted':>9} {'failed':>6} {'checks✗':>8}  state"
     )
     for c in summary.counties:
-        state = (
-            "written" if c.written else ("portal down, old rows kept" if not c.listing_ok else "not written")
-        )
+        state = county_state(c)
         lines.append(
             f"{c.region_code:<8} {c.region_name:<8} {c.reports:>7} {c.extracted:>9} {c.failed:>6} "
             f"{c.checks_failed:>8}  {state}"
@@ -89,6 +99,10 @@ def format_summary(summary: RunSummary) -> str:
     if problems:
         lines.append("problems:")
         lines += [p if len(p) < 300 else p[:297] + "..." for p in problems]
+    notes = [f"  {c.region_code} {c.region_name}: {n}" for c in summary.counties for n in c.notes]
+    if notes:
+        lines.append("notes:")
+        lines += [n if len(n) < 300 else n[:297] + "..." for n in notes]
     out = str(Path(summary.output))
     lines.append(f"data: {out}/{{reports,sections,facts,checks,sentences,entities,dictionary}}/*.parquet")
     lines.append("query it with the duckdb CLI, or from Python: duckdb.sql(QUERY).show()")

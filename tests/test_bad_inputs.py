@@ -355,9 +355,11 @@ def test_bad_documents_fail_alone_and_the_good_ones_keep_their_facts(tmp_path: P
         }, name
     status, _, _ = reports.pop(garbage.title)
     assert status == "ok"
-    assert not reports, f"unexpected reports: {sorted(reports)}"
-    for name in NOT_DOCUMENTS:  # bytes that are no document at all stop at the crawl, named
+    for name in NOT_DOCUMENTS:  # bytes that are no document at all: a failed row, the stage named
+        status, error, _ = reports.pop(titles[name])
+        assert status == "failed" and error.startswith("content type: content mismatch"), (name, error)
         assert [e for e in summary.errors if name in e and "content mismatch" in e], summary.errors
+    assert not reports, f"unexpected reports: {sorted(reports)}"
 
 
 # ---- property tests: hostile strings for the number parser and the label folder, and the round trip

@@ -2,9 +2,10 @@
 
 Where: `health_path(output)`, i.e. `<output>/_state/health.json` (the flow writes it, `nianbao
 sources` reads it); the functions below take any path.
-Content: `{region_code: {last_attempt, last_success,
-consecutive_failures, last_error, documents, errors}}`. A crawl counts as a success when at
-least one listing page was read (`CrawlResult.listing_ok`). The file is replaced atomically.
+Content: `{region_code: {last_attempt, last_success, consecutive_failures, last_error, documents,
+errors, failed_urls, suspect}}`. A crawl counts as a success when at least one listing page was
+read (`CrawlResult.listing_ok`) and its reports were not suspect (far fewer than the dataset
+holds). The file is replaced atomically.
 """
 
 from __future__ import annotations
@@ -38,26 +39,35 @@ def load_health(path: Path) -> dict[str, dict[str, Any]]:
     return data if isinstance(data, dict) else {}
 
 
-def update_health(path: Path, region_code: str, result: CrawlResult) -> dict[str, Any]:
-    """Fold one crawl result into the health file; returns the county's new entry."""
+MAX_FAILED_URLS = 20
+
+
+def update_health(
+    path: Path, region_code: str, result: CrawlResult, suspect: str | None = None
+) -> dict[str, Any]:
+    """Fold one crawl result (and whether its reports were suspect) into the health file."""
     with _locked(path):
-        return _update_locked(path, region_code, result)
+        return _update_locked(path, region_code, result, suspect)
 
 
-def _update_locked(path: Path, region_code: str, result: CrawlResult) -> dict[str, Any]:
+def _update_locked(path: Path, region_code: str, result: CrawlResult, suspect: str | None) -> dict[str, Any]:
     health = load_health(path)
     entry = dict(health.get(region_code) or {})
     now = utc_now().isoformat()
     entry["last_attempt"] = now
     entry["documents"] = len(result.documents)
     entry["errors"] = len(result.errors)
-    if result.listing_ok:
+    entry["failed_urls"] = [f"{e.stage} {e.url}: {e.message}" for e in result.errors[:MAX_FAILED_URLS]]
+    entry["suspect"] = suspect
+    if result.listing_ok and not suspect:
         entry["last_success"] = now
         entry["consecutive_failures"] = 0
     else:
         entry["consecutive_failures"] = int(entry.get("consecutive_failures") or 0) + 1
     first_error = result.errors[0] if result.errors else None
-    if first_error is not None:
+    if suspect:
+        entry["last_error"] = suspect
+    elif first_error is not None:
         entry["last_error"] = f"{first_error.stage} {first_error.url}: {first_error.message}"
     elif result.listing_ok:
         entry["last_error"] = None
@@ -82,6 +92,7 @@ def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
                 "consecutive_failures": int(entry.get("consecutive_failures") or 0),
                 "last_error": entry.get("last_error"),
                 "documents": entry.get("documents"),
+                "suspect": entry.get("suspect"),
             }
         )
     return rows

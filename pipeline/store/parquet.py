@@ -5,11 +5,12 @@ Layout under the output folder:
     reports/<region_code>.parquet   sections/…   facts/…   checks/…   sentences/…   entities/…
     dictionary/dictionary.parquet
 
-A county's files are all written in a staging folder beside the output folder (never inside
-it, so no reader's glob can see a half-written file) and fsynced; only then is each moved over
-its old file with one `os.replace`: readers see a table's old rows or its new rows, never a
-mix. (A crash between two of those renames can leave one county's tables from two runs, as the
-spec allows; the next run heals it.) region_code is a string
+A county's files are all written in `<output>/.staging/` (same file system, so the rename never
+crosses a mount; names without `.parquet`, so no reader's glob matches them) and fsynced; only
+then is each moved over its old file with one `os.replace`, and the folders are fsynced: readers
+see a table's old rows or its new rows, never a mix. (A crash between two of those renames can
+leave one county's tables from two runs, as the spec allows; the next run heals it.)
+Rows of earlier runs can be carried into a county's new files (`keep`). region_code is a string
 column inside every file, not a `key=value` folder, so every reader reads it back as a string.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.store.schema import COUNTY_TABLES, SORT_KEYS, TABLES, CountyRecords, DictionaryRecord
@@ -36,8 +38,16 @@ class OutputLocked(RuntimeError):
 
 
 def staging_root(output: Path) -> Path:
-    output = output.resolve()
-    return output.parent / f".{output.name}.staging"
+    return output.resolve() / ".staging"
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames in `folder` durable (a rename is only on disk once its folder is synced)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def to_arrow(name: str, rows: Sequence[object]) -> pa.Table:
@@ -54,9 +64,9 @@ def to_arrow(name: str, rows: Sequence[object]) -> pa.Table:
 
 
 def _stage(table: pa.Table, final: Path, staging: Path) -> Path:
-    """Write a table to a staging file (outside the dataset) and fsync it; returns its path."""
+    """Write a table to a staging file (no reader glob matches it) and fsync it; returns its path."""
     staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"{final.parent.name}-{final.name}-{uuid.uuid4().hex}"
+    tmp = staging / f"{final.parent.name}-{final.stem}-{uuid.uuid4().hex}.tmp"
     try:
         pq.write_table(table, tmp, compression="zstd", write_statistics=True)
         with tmp.open("rb") as fh:
@@ -76,6 +86,8 @@ def _swap_in(staged: dict[Path, Path]) -> None:
     finally:
         for tmp in staged.values():
             tmp.unlink(missing_ok=True)
+    for folder in {final.parent for final in staged}:
+        fsync_dir(folder)
 
 
 def _write_atomically(table: pa.Table, final: Path, staging: Path) -> None:
@@ -86,8 +98,45 @@ def county_file(output: Path, table: str, region_code: str) -> Path:
     return output / table / f"{region_code}.parquet"
 
 
-def write_county(output: Path, records: CountyRecords) -> dict[str, int]:
-    """Replace one county's rows in every table; returns rows written per table."""
+def read_county_reports(output: Path, region_code: str) -> list[dict[str, Any]]:
+    """The county's rows in `reports` as the dataset holds them now (empty: none yet)."""
+    path = county_file(output, "reports", region_code)
+    if not path.exists():
+        return []
+    columns = ["report_id", "document_url", "content_sha256", "status", "title", "error"]
+    rows: list[dict[str, Any]] = pq.read_table(path, columns=columns).to_pylist()
+    return rows
+
+
+def kept_rows(output: Path, name: str, region_code: str, report_ids: frozenset[str]) -> pa.Table:
+    """Earlier rows of these reports in one table, in today's schema (added columns null)."""
+    _, schema = TABLES[name]
+    path = county_file(output, name, region_code)
+    if not report_ids or not path.exists():
+        return schema.empty_table()
+    old = pq.read_table(path)
+    old = old.filter(pc.is_in(old["report_id"], pa.array(sorted(report_ids), pa.string())))
+    columns = [
+        old[f.name].cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def county_table(
+    output: Path, name: str, records: CountyRecords, keep: frozenset[str] = frozenset()
+) -> pa.Table:
+    """One table of the county's new files: this run's rows plus the earlier rows kept."""
+    table = to_arrow(name, records.table(name))
+    if not keep:
+        return table
+    merged = pa.concat_tables([table, kept_rows(output, name, records.region_code, keep)])
+    return merged.sort_by([(k, "ascending") for k in SORT_KEYS[name]]) if merged.num_rows else merged
+
+
+def write_county(output: Path, records: CountyRecords, keep: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Replace one county's rows in every table (keeping the earlier rows of the reports in `keep`);
+    returns rows written per table."""
     staging = staging_root(output)
     staged: dict[Path, Path] = {}
     counts: dict[str, int] = {}
@@ -95,7 +144,7 @@ def write_county(output: Path, records: CountyRecords) -> dict[str, int]:
         # Every table is built and staged before any is replaced: a bad record fails the county
         # before its old rows are touched, and the window between two replaces stays tiny.
         for name in COUNTY_TABLES:
-            table = to_arrow(name, records.table(name))
+            table = county_table(output, name, records, keep)
             final = county_file(output, name, records.region_code)
             staged[final] = _stage(table, final, staging)
             counts[name] = table.num_rows
