@@ -26,6 +26,7 @@ import httpx
 from protego import Protego
 
 from pipeline.crawl.archive import Archive, ManifestRow, StoredBody, utc_now
+from pipeline.crawl.hosts import HOSTS
 from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
@@ -106,8 +107,6 @@ class Fetcher:
         )
         self._lock = threading.Lock()
         self._memo: dict[str, _Slot] = {}
-        self._semaphores: dict[str, threading.BoundedSemaphore] = {}
-        self._next_start: dict[str, float] = {}
         self._robots: dict[str, Protego] = {}
         self._robots_locks: dict[str, threading.Lock] = {}
 
@@ -324,16 +323,9 @@ class Fetcher:
 
     @contextmanager
     def _host_slot(self, netloc: str) -> Iterator[None]:
-        """At most `concurrency` requests in flight per host, starts at least `pause` apart."""
-        with self._lock:
-            semaphore = self._semaphores.setdefault(netloc, threading.BoundedSemaphore(self.concurrency))
-        with semaphore:
-            with self._lock:
-                start = max(time.monotonic(), self._next_start.get(netloc, 0.0))
-                self._next_start[netloc] = start + self.pause
-            delay = start - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
+        """At most `concurrency` requests in flight per host, starts at least `pause` apart,
+        shared with every other source crawling the same host in this process."""
+        with HOSTS.slot(netloc, self.concurrency, self.pause):
             yield
 
     def _archive_response(
