@@ -19,10 +19,12 @@ class TextBlock:
 
 @dataclass(frozen=True)
 class RawCell:
-    """One printed cell. `text` is None where the cell is covered by a merge."""
+    """One printed cell. `text` is None where the cell is covered by a merge. `confidence` (0-1) is
+    set only by OCR: how sure the engine is of the text (0 when ink was seen but nothing read)."""
 
     text: str | None
     page: int | None = None
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class ExtractedDocument:
     problems: list[str] = field(default_factory=list)
     # Set when the document cannot be read at all (or has no text layer).
     status: Status | None = None
+    # Portal metadata printed around the report (a web page, or one printed to PDF), e.g.
+    # "published_date" (ISO) from 发布时间：/公开日期/<meta name=PubDate>. Never the title or agency.
+    metadata: dict[str, str] = field(default_factory=dict)
 
     @property
     def tables(self) -> list[RawTable]:

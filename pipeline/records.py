@@ -21,8 +21,8 @@ from pipeline.normalize.template import (
     REVIEW_ROWS,
     canonical_cells,
 )
-from pipeline.normalize.text import fold
-from pipeline.normalize.titles import parse_report_title
+from pipeline.normalize.text import fold, is_blank
+from pipeline.normalize.titles import normalize_agency, parse_report_title
 from pipeline.store.schema import (
     TABLE_KEYS,
     CheckRecord,
@@ -91,6 +91,14 @@ def identify(doc: ExtractedDocument, meta: DocumentMeta) -> Identity:
     return Identity(title, doc_agency or list_agency, doc_year or list_year, tuple(notes))
 
 
+def _printed_date(doc: ExtractedDocument) -> dt.date | None:
+    """The publication date the portal printed around the report, if the crawler had none."""
+    try:
+        return dt.date.fromisoformat(doc.metadata["published_date"])
+    except (KeyError, ValueError):
+        return None
+
+
 def _missing_rows(template: str, tables: TablesResult) -> list[str]:
     """For each table found, the canonical rows of the template that no printed row mapped to."""
     if template not in ("2019", "2021"):
@@ -100,7 +108,17 @@ def _missing_rows(template: str, tables: TablesResult) -> list[str]:
     for table, row, _ in canonical_cells(template):
         if table in tables.found and (table, row) not in mapped and row not in missing.get(table, []):
             missing.setdefault(table, []).append(row)
-    return [f"tables: {table} rows not found: {', '.join(rows)}" for table, rows in missing.items()]
+    out = []
+    other = [r for r in missing.get("requests", []) if r.startswith("other.")]
+    if template == "2021" and other and ("requests", "other") in mapped:
+        missing["requests"] = [r for r in missing["requests"] if r not in other]
+        out.append(
+            f"tables: requests rows {', '.join(other)} printed as one row （六）其他处理 "
+            "(its cells kept as row other)"
+        )
+    return out + [
+        f"tables: {table} rows not found: {', '.join(rows)}" for table, rows in missing.items() if rows
+    ]
 
 
 def _missing_parts(template: str, tables: TablesResult, sections: list[Section]) -> list[str]:
@@ -134,13 +152,21 @@ def build_report(
     """Every canonical record of one report: its row, sections, facts and checks."""
     who = identify(doc, meta)
     title, agency, year = who.title, who.agency, who.year
-    report_id = make_report_id(meta.region_code, agency, year, meta.content_sha256)
+    agency_normalized = normalize_agency(agency)
+    report_id = make_report_id(meta.region_code, agency_normalized, year, meta.content_sha256)
     readable = doc.status is None
     tables = parse_tables(doc.tables) if readable else TablesResult()
     template: Template = detect_template(tables, year) if readable else "unknown"  # type: ignore[assignment]
     sections = split_sections(doc.text_blocks, old_format=template == "pre2019") if readable else []
     missing = _missing_parts(template, tables, sections) if readable else []
-    problems = [*doc.problems, *tables.problems, *missing, *unmapped_notes(tables), *who.notes]
+    problems = [
+        *doc.problems,
+        *tables.problems,
+        *tables.doubtful,
+        *missing,
+        *unmapped_notes(tables),
+        *who.notes,
+    ]
     if meta.fetch_error:
         problems.append(f"fetch: {meta.fetch_error} (rows rebuilt from the archived copy)")
     report = ReportRecord(
@@ -152,26 +178,29 @@ def build_report(
         title=title,
         source_url=meta.source_url,
         document_url=meta.document_url,
-        published_date=meta.published_date,
+        published_date=meta.published_date or _printed_date(doc),
         fetched_at=meta.fetched_at,
         extracted_at=extracted_at,
         content_sha256=meta.content_sha256,
         format=meta.format,
         template=template,
-        status=decide_status(doc, [*missing, *tables.problems]),
+        status=decide_status(doc, [*missing, *tables.problems, *tables.doubtful]),
         error="; ".join(problems) or None,
         pipeline_version=PIPELINE_VERSION,
         run_id=run_id,
         page_count=doc.page_count,
+        agency_normalized=agency_normalized,
     )
     records = ReportRecords(report=report)
     records.facts = [fact_record(report, c) for c in tables.cells]
-    values = {
-        (c.table_key, c.row_key, c.column_key): c.value for c in tables.cells if c.row_key != "unmapped"
-    }
+    mapped = [c for c in tables.cells if c.row_key != "unmapped"]
+    values = {(c.table_key, c.row_key, c.column_key): c.value for c in mapped}
+    blanks = {(c.table_key, c.row_key, c.column_key) for c in mapped if c.value is None and is_blank(c.raw)}
     records.checks = [
-        CheckRecord(report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual)
-        for c in run_checks(values, template, tables.found)
+        CheckRecord(
+            report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual, c.assumed_zero, c.note
+        )
+        for c in run_checks(values, template, tables.found, blanks)
     ]
     add_sections(records, sections, with_nlp)
     records.checks += prose_checks(records)
@@ -192,6 +221,7 @@ def fact_record(report: ReportRecord, cell: Cell) -> FactRecord:
         page=cell.page,
         raw_label=cell.raw_label,
         strategy=cell.strategy,
+        confidence=cell.confidence,
     )
 
 

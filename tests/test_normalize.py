@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from extractors.model import RawCell, RawTable
 from pipeline.normalize.tables import classify_table, detect_template, parse_tables, request_row_key
 from pipeline.normalize.template import REQUEST_ROWS
-from pipeline.normalize.text import fold, parse_number
+from pipeline.normalize.text import PrintedValue, fold, parse_number, read_value
 
 
 def grid(*rows: list[str | None], strategy: str = "test") -> RawTable:
@@ -27,7 +27,21 @@ def test_parse_number_reads_what_is_printed() -> None:
     for blank in ("", "—", "-", "/", "——", "无", None):
         assert parse_number(blank) is None
     assert parse_number("十二") is None
-    assert parse_number("12件") is None
+    assert parse_number("1,2") is None  # not a thousands separator: text, never guessed
+
+
+def test_cells_as_real_reports_print_them() -> None:
+    assert read_value("75394432.52元") == PrintedValue(75394432.52, "元")
+    assert read_value("1095.76万元") == PrintedValue(1095.76, "万元")
+    assert read_value("96171.6万") == PrintedValue(96171.6, "万")
+    assert read_value("22（其中修订16件）") == PrintedValue(22.0)
+    assert read_value("12件") == PrintedValue(12.0)
+    assert read_value("5949.088667") == PrintedValue(5949.088667)
+    assert read_value("１，２３４") == PrintedValue(1234.0)
+    assert read_value("－２") == PrintedValue(-2.0)
+    for blank in ("", " ", "—", "-", "/", "无", "——"):
+        assert read_value(blank) == PrintedValue(None, blank=True), blank
+    assert read_value("见附件").is_text and not read_value("0").is_text
 
 
 @given(st.text(max_size=12))

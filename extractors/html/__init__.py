@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 from extractors.html.decode import candidate_encodings as candidate_encodings  # re-exported for tests
 from extractors.html.decode import decode_html
 from extractors.model import Block, ExtractedDocument, RawTable, TextBlock
+from extractors.portal import published_from_meta, published_from_text
 from extractors.textgrid import (
     CELL_MARK,
     SpanCell,
@@ -293,6 +294,35 @@ def find_title(root: HtmlElement, blocks: list[Block]) -> str | None:
     return next((t for t in first_texts if "报告" in t), None)
 
 
+# ---- portal metadata ------------------------------------------------------------------------
+
+
+def _text_outside(root: HtmlElement, body: HtmlElement) -> str:
+    """The page's text around the report body (its site chrome), element by element."""
+    texts: list[str] = []
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if el is body or not isinstance(el.tag, str) or el.tag in _SKIP_TAGS:
+            texts.append(el.tail or "")
+            continue
+        texts.append(el.text or "")
+        stack.extend(reversed(list(el)))
+        texts.append(el.tail or "")
+    return normalize_text(" ".join(texts))
+
+
+def page_metadata(root: HtmlElement, body: HtmlElement) -> dict[str, str]:
+    """Portal metadata of the page: the publication date from its meta tags, else from the labels
+    (发布时间：, 公开日期 …) printed around the report."""
+    for meta in root.iter("meta"):
+        date = published_from_meta(meta.get("name", ""), meta.get("content", ""))
+        if date is not None:
+            return {"published_date": date}
+    date = published_from_text([_text_outside(root, body)])
+    return {"published_date": date} if date else {}
+
+
 # ---- the extractor ------------------------------------------------------------------------
 
 
@@ -333,7 +363,13 @@ def extract_text(text: str) -> ExtractedDocument:
         return ExtractedDocument(
             "html", problems=[*problems, "html: no text found in the page body"], status="failed"
         )
-    return ExtractedDocument(format="html", blocks=blocks, title=find_title(root, blocks), problems=problems)
+    return ExtractedDocument(
+        format="html",
+        blocks=blocks,
+        title=find_title(root, blocks),
+        problems=problems,
+        metadata=page_metadata(root, body.element),
+    )
 
 
 def _split_all_textgrids(items: list[str | RawTable]) -> list[str | RawTable]:

@@ -1,12 +1,15 @@
 """The identities a correct report satisfies (spec: "Identities"), checked, never enforced.
 
-A failed check is a finding about the published report; numbers are never "fixed".
+A failed check is a finding about the published report; numbers are never "fixed". Many publishers
+print a dash or leave a cell blank for zero: such cells are read as 0 for a check and counted in its
+`assumed_zero`, so a total that fails even then is a finding and the others can be filtered. A check
+whose inputs print text, or were not found, stays `passed = None` and says why in `note`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 
 from pipeline.normalize.template import (
     APPLICANT_COLUMNS,
@@ -26,73 +29,124 @@ class Check:
     passed: bool | None
     expected: float | None
     actual: float | None
+    assumed_zero: int = 0
+    note: str | None = None
 
 
-def _sum(values: Mapping[CellKey, float | None], keys: Iterable[CellKey]) -> float | None:
-    total = 0.0
-    for key in keys:
-        value = values.get(key)
-        if value is None:
-            return None
-        total += value
-    return total
+@dataclass
+class _Total:
+    """A sum over input cells, with what it had to assume and what it could not read."""
+
+    value: float = 0.0
+    assumed_zero: int = 0
+    unreadable: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
 
 
-def _check(rule: str, expected: float | None, actual: float | None) -> Check:
-    if expected is None or actual is None:
-        return Check(rule, None, expected, actual)
-    return Check(rule, abs(expected - actual) <= TOLERANCE, expected, actual)
+@dataclass(frozen=True)
+class _Inputs:
+    values: Mapping[CellKey, float | None]
+    blanks: Collection[CellKey]
+
+    def total(self, keys: Iterable[CellKey]) -> _Total:
+        total = _Total()
+        for key in keys:
+            name = ".".join(key[1:])
+            if key not in self.values:
+                total.missing.append(name)
+            elif (value := self.values[key]) is not None:
+                total.value += value
+            elif key in self.blanks:
+                total.assumed_zero += 1
+            else:
+                total.unreadable.append(name)
+        return total
 
 
-def request_checks(values: Mapping[CellKey, float | None], template: str) -> list[Check]:
-    def cell(row: str, col: str) -> CellKey:
-        return ("requests", row, col)
+def _check(rule: str, expected: _Total, actual: _Total) -> Check:
+    assumed = expected.assumed_zero + actual.assumed_zero
+    unreadable = expected.unreadable + actual.unreadable
+    missing = expected.missing + actual.missing
+    if unreadable or missing:
+        why = [f"text in {', '.join(unreadable)}"] if unreadable else []
+        why += [f"not found: {', '.join(missing)}"] if missing else []
+        return Check(rule, None, None, None, assumed, "; ".join(why))
+    note = f"{assumed} cell(s) printed blank or as a dash read as 0" if assumed else None
+    passed = abs(expected.value - actual.value) <= TOLERANCE
+    return Check(rule, passed, expected.value, actual.value, assumed, note)
 
+
+def _request_rows(values: Mapping[CellKey, float | None], template: str) -> tuple[list[str], list[str]]:
+    """(every row, the result rows summed by processed_total) as this report printed them: a 2021
+    report that prints （六）其他处理 as one row (`other`) is checked with that row for its three."""
+    rows = [k for k, _ in REQUEST_ROWS[template]]
+    results = list(result_rows(template))
+    split = [k for k in rows if k.startswith("other.")]
+    printed_as_one = any(k[1] == "other" for k in values) and not any(k[1] in split for k in values)
+    if split and printed_as_one:
+        rows = [k for k in rows if k not in split[1:]]
+        rows[rows.index(split[0])] = "other"
+        results = [k for k in results if k not in split[1:]]
+        results[results.index(split[0])] = "other"
+    return rows, results
+
+
+def request_checks(inputs: _Inputs, template: str) -> list[Check]:
+    def cells(rows: Iterable[str], col: str) -> list[CellKey]:
+        return [("requests", r, col) for r in rows]
+
+    rows, results = _request_rows(inputs.values, template)
     checks: list[Check] = []
-    results = result_rows(template)
     for col, _ in REQUEST_COLUMNS:
         checks.append(
             _check(
                 f"requests.balance.{col}",
-                _sum(values, [cell("new", col), cell("carried_over", col)]),
-                _sum(values, [cell("processed_total", col), cell("carried_forward", col)]),
+                inputs.total(cells(["new", "carried_over"], col)),
+                inputs.total(cells(["processed_total", "carried_forward"], col)),
             )
         )
         checks.append(
             _check(
                 f"requests.processed_total.{col}",
-                _sum(values, [cell(r, col) for r in results]),
-                values.get(cell("processed_total", col)),
+                inputs.total(cells(results, col)),
+                inputs.total(cells(["processed_total"], col)),
             )
         )
-    for row, _ in REQUEST_ROWS[template]:
+    for row in rows:
         checks.append(
             _check(
                 f"requests.row_total.{row}",
-                _sum(values, [cell(row, c) for c in APPLICANT_COLUMNS]),
-                values.get(cell(row, "total")),
+                inputs.total([("requests", row, c) for c in APPLICANT_COLUMNS]),
+                inputs.total([("requests", row, "total")]),
             )
         )
     return checks
 
 
-def review_checks(values: Mapping[CellKey, float | None]) -> list[Check]:
+def review_checks(inputs: _Inputs) -> list[Check]:
     parts = ("upheld", "corrected", "other", "pending")
     return [
         _check(
             f"review_litigation.total.{row}",
-            _sum(values, [("review_litigation", row, p) for p in parts]),
-            values.get(("review_litigation", row, "total")),
+            inputs.total([("review_litigation", row, p) for p in parts]),
+            inputs.total([("review_litigation", row, "total")]),
         )
         for row, _ in REVIEW_ROWS
     ]
 
 
-def run_checks(values: Mapping[CellKey, float | None], template: str, tables: set[str]) -> list[Check]:
-    """Every identity of the spec that applies to the tables found."""
+def run_checks(
+    values: Mapping[CellKey, float | None],
+    template: str,
+    tables: set[str],
+    blanks: Collection[CellKey] = (),
+) -> list[Check]:
+    """Every identity of the spec that applies to the tables found. `values` holds the cells read
+    (None: no number); `blanks` those of them printed blank or as a dash, read as 0."""
+    inputs = _Inputs(values, frozenset(blanks))
     checks: list[Check] = []
     if "requests" in tables and template in ("2019", "2021"):
-        checks += request_checks(values, template)
+        checks += request_checks(inputs, template)
     if "review_litigation" in tables:
-        checks += review_checks(values)
+        checks += review_checks(inputs)
     return checks

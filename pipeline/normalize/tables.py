@@ -12,8 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from extractors.model import RawCell, RawTable
+from pipeline.normalize.request_rows import align, parse_label, printed_rows
+from pipeline.normalize.request_rows import request_row_key as request_row_key  # re-exported for tests
 from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_ROWS
-from pipeline.normalize.text import clean_cell, fold, is_value_text, parse_number, unit_of
+from pipeline.normalize.text import clean_cell, fold, is_value_text, parse_number, read_value, unit_of
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Cell:
     page: int | None
     raw_label: str | None = None
     strategy: str | None = None
+    confidence: float | None = None  # OCR only: how sure the engine was of `raw`
 
 
 @dataclass
@@ -37,6 +40,8 @@ class TablesResult:
     found: set[str] = field(default_factory=set)  # table keys found
     template_votes: dict[str, int] = field(default_factory=lambda: {"2019": 0, "2021": 0})
     problems: list[str] = field(default_factory=list)
+    # Rows mapped to a key their printed label does not name: kept with their label, and named.
+    doubtful: list[str] = field(default_factory=list)
 
 
 # ---- label crosswalks (folded text -> key), first match wins ----------------------------
@@ -69,37 +74,6 @@ ACTIVE_COLUMN_WORDS: tuple[tuple[str, str], ...] = (
 COLUMNS_2021 = frozenset({"issued", "repealed", "in_force", "fee_amount"})
 COLUMNS_2019 = frozenset({"made", "published", "total_published", "items_last_year", "change"})
 
-REQUEST_ROW_WORDS: tuple[tuple[str, str], ...] = (
-    ("新收", "new"),
-    ("上年结转", "carried_over"),
-    ("结转下年", "carried_forward"),
-    ("继续办理", "carried_forward"),
-    ("部分公开", "partially_granted"),
-    ("予以公开", "granted"),
-    ("国家秘密", "denied.state_secret"),
-    ("禁止公开", "denied.prohibited_by_law"),
-    ("三安全", "denied.security_stability"),
-    ("第三方", "denied.third_party"),
-    ("内部事务", "denied.internal_affairs"),
-    ("过程性", "denied.process_info"),
-    ("执法案卷", "denied.enforcement_files"),
-    ("行政查询", "denied.inquiry"),
-    ("不掌握", "unable.not_held"),
-    ("另行制作", "unable.needs_creation"),
-    ("不明确", "unable.unclear"),
-    ("信访", "not_processed.petition"),
-    ("重复申请", "not_processed.duplicate"),
-    ("出版物", "not_processed.publication"),
-    ("大量反复", "not_processed.excessive"),
-    ("重新出具", "not_processed.confirmation"),
-    ("确认", "not_processed.confirmation"),
-    ("不补正", "other.no_correction"),
-    ("缴纳费用", "other.fee_unpaid"),
-    ("收费通知", "other.fee_unpaid"),
-    ("总计", "processed_total"),
-)
-_GROUP = re.compile(r"\(([一二三四五六七])\)")
-_ITEM_OTHER = re.compile(r"^\d+[.、]?其他$")
 _BLOCK = re.compile(r"第二十条第?\(([一二三四五六七八九十]+)\)项?")
 
 
@@ -118,7 +92,7 @@ def match_row(folded: str, words: Iterable[tuple[str, str]]) -> str | None:
 
 def compact(row: Sequence[RawCell]) -> list[RawCell]:
     """The printed cells of a row: cells covered by a merge dropped, text cleaned."""
-    return [RawCell(clean_cell(c.text), c.page) for c in row if c.text is not None]
+    return [RawCell(clean_cell(c.text), c.page, c.confidence) for c in row if c.text is not None]
 
 
 def table_text(table: RawTable) -> str:
@@ -161,13 +135,34 @@ def _cell(
     unit: str | None,
     strategy: str,
     out: TablesResult,
+    raw_label: str | None = None,
 ) -> Cell:
+    """One value cell: its number and the unit printed in it (else the column's), never converted."""
     raw = c.text or ""
-    if not is_value_text(raw):
+    printed = read_value(raw)
+    if printed.is_text:
         where = f"page {c.page}: " if c.page else ""
         cell = f"{table_key} {row_key}.{column_key}"
         out.problems.append(f"{where}{cell}: {raw!r} is not a number (kept as printed, value null)")
-    return Cell(table_key, row_key, column_key, raw, parse_number(raw), unit, c.page, None, strategy)
+    if printed.unit is not None:
+        unit = "万元" if printed.unit == "万" and unit == "万元" else printed.unit
+    value = None if _doubtful(c, f"{table_key} {row_key}.{column_key}", out) else printed.value
+    return Cell(table_key, row_key, column_key, raw, value, unit, c.page, raw_label, strategy, c.confidence)
+
+
+# An OCR reading less sure than this is not a number we report: value null, raw kept, report partial.
+OCR_MIN_CONFIDENCE = 0.9
+
+
+def _doubtful(c: RawCell, cell: str, out: TablesResult) -> bool:
+    """True (and the cell named in the problems) when OCR read the cell with too little confidence."""
+    if c.confidence is None or c.confidence >= OCR_MIN_CONFIDENCE:
+        return False
+    where = f"page {c.page}: " if c.page else ""
+    out.problems.append(
+        f"{where}{cell}: OCR read {c.text or ''!r} with confidence {c.confidence:.2f} (value null)"
+    )
+    return True
 
 
 def _unmapped(table_key: str, label: str, cells: Sequence[RawCell], strategy: str) -> list[Cell]:
@@ -253,60 +248,68 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
 # ---- requests --------------------------------------------------------------------------------
 
 
-def request_row_key(label: str, group: str) -> str | None:
-    """Canonical row of the requests table from a row's folded label and its group label."""
-    named = {key for word, key in REQUEST_ROW_WORDS if word in label}
-    if len(named) > 1:
-        return None  # two printed rows merged into one: kept as unmapped, never guessed
-    key = named.pop() if named else None
-    if key == "processed_total" and "结转" in label:
-        return None
-    if key is not None:
-        return key
-    if "其他处理" in group and _ITEM_OTHER.match(_strip_group(label)):
-        return "other.other"
-    if "其他处理" in label:
-        return "other"
-    return None
+@dataclass
+class _ValueRow:
+    label: str  # the label cells as printed, joined
+    values: list[RawCell]
+    strategy: str
 
 
-def _strip_group(label: str) -> str:
-    return label[label.rfind(")") + 1 :] if ")" in label else label
-
-
-def parse_requests(tables: Sequence[RawTable], out: TablesResult) -> None:
-    group = ""
+def _request_value_rows(tables: Sequence[RawTable], out: TablesResult) -> list[_ValueRow]:
     width = len(REQUEST_COLUMNS)
+    rows: list[_ValueRow] = []
     for table in tables:
         for row in table.rows:
             cells = compact(row)
             if not is_value_row(cells, width) or not any(c.text for c in cells):
                 continue  # not a row of numbers, or an empty row (a spacer)
-            label_cells = [c.text or "" for c in cells[:-width]]
-            label = fold("".join(label_cells))
-            marker = _GROUP.search(label)
-            if marker:
-                group = label[marker.start() :]
-            if not label:
+            label = "".join(c.text or "" for c in cells[:-width])
+            if not fold(label):
                 out.problems.append("requests: a row of numbers has no label")
                 continue
-            _request_row(label, group, "".join(label_cells), cells[-width:], table.strategy, out)
+            rows.append(_ValueRow(label, cells[-width:], table.strategy))
+    return join_split_labels(rows)
 
 
-def _request_row(
-    label: str, group: str, printed: str, values: list[RawCell], strategy: str, out: TablesResult
-) -> None:
-    key = request_row_key(label, group)
-    if key is None:
-        out.cells.extend(_unmapped("requests", printed, values, strategy))
-        return
-    if key.startswith("other."):
-        out.template_votes["2021"] += 1
-    elif key == "other":
-        out.template_votes["2019"] += 1
-    for (col, _), c in zip(REQUEST_COLUMNS, values, strict=True):
-        out.cells.append(_cell("requests", key, col, c, None, strategy, out))
-    out.found.add("requests")
+def _all_blank(values: Sequence[RawCell]) -> bool:
+    return all(not fold(c.text or "") for c in values)
+
+
+def join_split_labels(rows: list[_ValueRow]) -> list[_ValueRow]:
+    """A label cut over two printed rows (a page break, a wrapped cell read as two rows): a row that
+    prints no value at all joined with the unnumbered label next to it that carries the values."""
+    out: list[_ValueRow] = []
+    for row in rows:
+        prev = out[-1] if out else None
+        numbered = parse_label(fold(row.label), None)
+        unnumbered = numbered.top is None and numbered.group is None and numbered.item is None
+        if prev is not None and unnumbered and _all_blank(prev.values) and not _all_blank(row.values):
+            out[-1] = _ValueRow(prev.label + row.label, row.values, row.strategy)
+        elif prev is not None and unnumbered and _all_blank(row.values) and not _all_blank(prev.values):
+            out[-1] = _ValueRow(prev.label + row.label, prev.values, prev.strategy)
+        else:
+            out.append(row)
+    return out
+
+
+def parse_requests(tables: Sequence[RawTable], out: TablesResult) -> None:
+    rows = _request_value_rows(tables, out)
+    for row, mapping in zip(rows, align(printed_rows([r.label for r in rows])), strict=True):
+        key = mapping.key
+        if key is None:
+            out.cells.extend(_unmapped("requests", row.label, row.values, row.strategy))
+            continue
+        if key.startswith("other."):
+            out.template_votes["2021"] += 1
+        elif key == "other":
+            out.template_votes["2019"] += 1
+        label = None
+        if mapping.doubtful is not None:
+            label = row.label
+            out.doubtful.append(f"requests row {row.label!r} read as {key} ({mapping.doubtful})")
+        for (col, _), c in zip(REQUEST_COLUMNS, row.values, strict=True):
+            out.cells.append(_cell("requests", key, col, c, None, row.strategy, out, label))
+        out.found.add("requests")
 
 
 # ---- review_litigation -------------------------------------------------------------------------

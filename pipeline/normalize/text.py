@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 _WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}，。、；：！？（）《》“”])\s+(?=[{_CJK}，。、；：！？（）《》“”])")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 # Printed forms that mean "no number here": blank, dashes, slashes, 无.
 _NULL_FORMS = frozenset({"", "-", "--", "—", "——", "–", "/", "\\", "无", "空", "－", "／", "─", "一"})
 
@@ -37,27 +38,68 @@ def clean_cell(text: str | None) -> str | None:
     return squash_cjk_breaks(text.replace("\r", "")).strip(" \t\n\u3000\u00a0")
 
 
+# A printed number as published: sign, digits (thousands grouped or not), decimals, then optionally a
+# unit printed in the cell and a note in brackets ("22（其中修订16件）", "75394432.52元", "96171.6万").
+_PRINTED_NUMBER = re.compile(
+    r"^(?P<number>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|[+-]?\.\d+)"
+    r"(?P<unit>万元|亿元|元|万|%|件|个|项|次|条|份|人|家|起|宗|场|期|篇)?"
+    r"(?P<note>\(.*\))?$"
+)
+MONEY_UNITS = frozenset({"万元", "亿元", "元", "万"})
+
+
+@dataclass(frozen=True)
+class PrintedValue:
+    """What a value cell prints: a number (with the unit printed beside it, if money), nothing
+    (blank, a dash, a slash, 无: `blank`), or text that is no number (`value` None, not blank)."""
+
+    value: float | None
+    unit: str | None = None
+    blank: bool = False
+
+    @property
+    def is_text(self) -> bool:
+        return self.value is None and not self.blank
+
+
+def _number_form(raw: str) -> str:
+    """NFKC (full-width digits, signs and brackets to ASCII), no whitespace, minus signs unified."""
+    text = _WS.sub("", unicodedata.normalize("NFKC", raw))
+    return text.replace("−", "-").replace("﹢", "+").replace("﹣", "-")
+
+
+def read_value(raw: str | None) -> PrintedValue:
+    """The value a cell prints, read as published: never converted between units."""
+    if raw is None:
+        return PrintedValue(None, blank=True)
+    text = _number_form(raw)
+    if text in _NULL_FORMS:
+        return PrintedValue(None, blank=True)
+    match = _PRINTED_NUMBER.match(text)
+    if match is None:
+        return PrintedValue(None)
+    unit = match.group("unit")
+    value = float(match.group("number").replace(",", ""))
+    return PrintedValue(value if math.isfinite(value) else None, unit if unit in MONEY_UNITS else None)
+
+
 def parse_number(raw: str | None) -> float | None:
     """The number a cell prints, or None when it is blank, a dash or unreadable.
 
-    Full-width digits, spaces inside numbers and thousands separators are accepted;
-    a leading + or - is kept (本年增/减 prints "+3" / "-2").
+    Full-width digits, spaces inside numbers and thousands separators are accepted; a leading + or -
+    is kept (本年增/减 prints "+3" / "-2"); a unit or a bracketed note after the number is read past.
     """
-    if raw is None:
-        return None
-    text = _WS.sub("", unicodedata.normalize("NFKC", raw)).replace(",", "")
-    text = text.replace("−", "-").replace("﹢", "+")
-    if text in _NULL_FORMS or not _NUMBER.match(text):
-        return None
-    return float(text)
+    return read_value(raw).value
+
+
+def is_blank(raw: str | None) -> bool:
+    """True when a value cell prints nothing, a dash, a slash or 无 (read as 0 by the checks)."""
+    return read_value(raw).blank
 
 
 def is_value_text(raw: str | None) -> bool:
     """True when a cell holds a number, a blank or a dash: something a value cell prints."""
-    if raw is None:
-        return False
-    folded = _WS.sub("", unicodedata.normalize("NFKC", raw))
-    return folded in _NULL_FORMS or parse_number(raw) is not None
+    return raw is not None and not read_value(raw).is_text
 
 
 def unit_of(label: str) -> str | None:

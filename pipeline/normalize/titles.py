@@ -124,3 +124,48 @@ def _clean_agency(text: str) -> str | None:
             if text.endswith(connector):
                 text = text[: -len(connector)]
     return text or None
+
+
+# ---- the agency as one body is named every year --------------------------------------------------
+
+_PARENT_REGION = re.compile(r"^[\u4e00-\u9fff]{2,7}?(?:省|自治区|市|自治州|州|盟|地区)")
+_COUNTY = re.compile(r"^[\u4e00-\u9fff]{1,6}?(?:区|县|市|旗)")
+_GENERIC_COUNTY = ("开发区", "高新区", "园区", "工业区", "经济区", "示范区", "实验区", "管理区")
+_GENERIC_NAMES = frozenset({"城区", "市区", "郊区", "矿区"})
+_ZONE = re.compile(r"(?:实验区|开发区|高新区|管理区|示范区|园区|试验区)$")
+_REGION_ONLY = re.compile(r"(?:省|自治区|市|自治州|州|盟|地区|区|县|旗)$")
+_GOVERNMENT = ("人民政府", "政府")
+_ZONE_BODY = ("党工委管委会", "党工委、管委会", "管理委员会", "管委会")
+
+
+def _strip_parents(name: str) -> str:
+    """Drop the higher regions before a county-level name: 淮安市洪泽区人民政府 -> 洪泽区人民政府 (a
+    zone with a generic name, 淮安市经济技术开发区, keeps its city)."""
+    while (parent := _PARENT_REGION.match(name)) and parent.end() < len(name):
+        rest = name[parent.end() :]
+        county = _COUNTY.match(rest)
+        if county is None or county.group(0) in _GENERIC_NAMES or county.group(0).endswith(_GENERIC_COUNTY):
+            return name
+        name = rest
+    return name
+
+
+def normalize_agency(agency: str | None) -> str | None:
+    """The agency as the same body is named every year: higher regions dropped before a county-level
+    name, and a title that names only a region read as that region's government (人民政府; 管委会 for
+    a zone). 淮安市洪泽区人民政府 / 洪泽区人民政府 / 洪泽区政府 -> 洪泽区人民政府;
+    平潭综合实验区 / 平潭综合实验区管委会 -> 平潭综合实验区管委会."""
+    if not agency:
+        return None
+    name = _strip_parents(normalize_title(agency))
+    for body in (*_GOVERNMENT, *_ZONE_BODY):
+        if name.endswith(body) and len(name) > len(body):
+            region = name[: -len(body)]
+            if _REGION_ONLY.search(region):
+                name = region
+                break
+    if _ZONE.search(name):
+        return name + "管委会"
+    if _REGION_ONLY.search(name):
+        return name + "人民政府"
+    return name
