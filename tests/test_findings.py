@@ -192,3 +192,12 @@ def test_real_reports_prose_findings_are_the_ones_a_reader_finds(document: str) 
     assert got == REAL_STATEMENTS[document]
     failed = {c.rule for c in records.checks if c.rule.startswith("text.") and c.passed is False}
     assert failed == {rule for rule, (said, printed) in REAL_STATEMENTS[document].items() if said != printed}
+
+
+def test_every_findings_rule_is_documented() -> None:
+    from pipeline.findings.prose import CUES
+
+    docs = (Path(__file__).parent.parent / "docs" / "checks.md").read_text(encoding="utf-8")
+    rules = ["text." + ".".join(c.cell) for c in CUES]
+    rules += ["cross_year.requests.carried_over.<column>", "cross_year.active_disclosure.<row>.in_force"]
+    assert [r for r in rules if f"`{r}`" not in docs] == []
