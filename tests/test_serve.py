@@ -1,5 +1,6 @@
 """`nianbao serve` end to end: a local Prefect server on 127.0.0.1, the two deployments served,
-one county run triggered through the API with `prefect deployment run`, its rows landing."""
+one county run triggered through the API with `prefect deployment run`, its rows landing, and
+a clean exit on SIGTERM."""
 
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ def test_county_run_triggered_through_the_api_lands_its_rows(
         )
         assert run.returncode == 0, run.stdout + run.stderr
         assert "Completed" in run.stdout + run.stderr
+        serve.send_signal(signal.SIGTERM)  # what a supervisor sends first
+        assert serve.wait(timeout=120) == 0
+        nightly = httpx.get(f"{api}/deployments/name/nightly/nightly", timeout=10).json()
+        assert not nightly["paused"]  # a restart by the supervisor leaves the schedule running
     finally:
         stop(serve)
     codes = duckdb.sql(f"SELECT DISTINCT region_code FROM '{output}/reports/*.parquet'").fetchall()
