@@ -2,10 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# Prefect keeps its SQLite database and settings inside the repo, offline (see prefect.toml).
-export PREFECT_HOME ?= $(CURDIR)/.prefect
-export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-export DO_NOT_TRACK ?= 1
+# No Prefect settings here: `nianbao` and `python -m demo` set their own offline defaults (and
+# create Prefect's folder), so `make demo` runs exactly what a new user runs.
 
 .PHONY: demo test lint pytest bench fixtures clean browser
 
@@ -55,4 +53,4 @@ fixtures: $(VENV)/.installed
 	$(BIN)/python -m tests.fixturegen
 
 clean:
-	rm -rf output .output.staging .output-demo-sources.yaml .prefect
+	rm -rf output .output-demo-sources.yaml .prefect

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "demo"
 
-# Offline Prefect for every test process, before Prefect is imported anywhere.
+# Offline Prefect for every test process, before Prefect is imported anywhere; its files stay
+# in a temporary folder (never the user's home).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="nianbao-test-prefect-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
