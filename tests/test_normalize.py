@@ -150,3 +150,34 @@ def test_review_table_is_one_row_of_fifteen_numbers() -> None:
     assert cells[("litigation_direct", "upheld")] == 5.0
     assert cells[("litigation_after_review", "total")] == 14.0
     assert classify_table(table) == "review_litigation"
+
+
+def test_a_requests_table_continued_without_its_header_is_still_the_requests_table() -> None:
+    table = requests_grid("2021")
+    head, tail = RawTable(table.rows[:20], 1, "test"), RawTable(table.rows[20:], 2, "test")
+    assert classify_table(tail) is None  # nothing in its own words says what it is
+    result = parse_tables([head, tail])
+    keys = [c.row_key for c in result.cells if c.column_key == "natural_person"]
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"]]
+
+
+def test_rows_map_by_place_and_numbering_when_a_label_is_misprinted() -> None:
+    rows = list(requests_grid("2021").rows)
+    typo = [RawCell(c.text, c.page) for c in rows[8]]
+    typo[2] = RawCell("2.其他法律行政止公开", 1)  # as one real report prints it
+    rows[8] = tuple(typo)
+    result = parse_tables([RawTable(tuple(rows), 1, "test")])
+    keys = [c.row_key for c in result.cells if c.column_key == "natural_person"]
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"]]
+    assert result.doubtful and "denied.prohibited_by_law" in result.doubtful[0]
+    label = {c.raw_label for c in result.cells if c.row_key == "denied.prohibited_by_law"}
+    assert label == {"2.其他法律行政止公开"}
+
+
+def test_a_missing_row_shifts_nothing() -> None:
+    rows = list(requests_grid("2021").rows)
+    del rows[3 + 8]  # 5.属于三类内部事务信息 not printed
+    result = parse_tables([RawTable(tuple(rows), 1, "test")])
+    keys = [c.row_key for c in result.cells if c.column_key == "natural_person"]
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"] if k != "denied.internal_affairs"]
+    assert not result.doubtful

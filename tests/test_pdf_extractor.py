@@ -403,3 +403,13 @@ def test_blanks_under_unprinted_headers_are_covered_and_under_printed_ones_are_v
 def test_a_continuation_without_headers_keeps_its_blanks() -> None:
     rows: list[list[str | None]] = [["3.危及“三安全一稳定”", "", "1"], ["4.保护第三方合法权益", "0", ""]]
     assert cover_unprinted_blanks(rows) == rows
+
+
+def test_a_table_cut_by_the_page_end_without_a_rule_under_its_last_row_keeps_that_row() -> None:
+    # hongze-2023 page 3: the column rules run on below the last horizontal rule, around one more
+    # row ("2.没有现成信息需要另行制作 3 0 0 0 0 0 3"), and the table goes on at the top of page 4.
+    doc = extract(Path(__file__).parent / "fixtures" / "real" / "hongze-2023" / "report.pdf")
+    table = table_with(doc, "一、本年新收政府信息公开申请数量")
+    assert row_starting(table, "2.没有现成信息需要另行制作") == ["3", "0", "0", "0", "0", "0", "3"]
+    assert row_starting(table, "四、结转下年度继续办理") == ["0"] * 7
+    assert {row[-1].page for row in table.rows} == {3, 4}

@@ -46,9 +46,11 @@ def page_fragments(page: Any, page_no: int) -> list[Fragment]:
     if len(edges) < MIN_EDGES:
         return []
     tables = page.find_tables()
-    top_rule = missing_top_rule(page, edges, tables)
-    if top_rule is not None:
-        tables = page.find_tables({"explicit_horizontal_lines": [top_rule]})
+    added = [
+        r for r in (missing_top_rule(page, edges, tables), missing_bottom_rule(page, edges, tables)) if r
+    ]
+    if added:
+        tables = page.find_tables({"explicit_horizontal_lines": added})
     fragments = []
     for table in tables:
         fragment = to_fragment(table, page_no, _strategy_name(page))
@@ -81,6 +83,37 @@ def missing_top_rule(
     y = min(float(e["top"]) for e in risers)
     if not any(
         y < (float(c["top"]) + float(c["bottom"])) / 2 < top
+        and x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
+        for c in page.chars
+    ):
+        return None
+    return {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
+
+
+def missing_bottom_rule(
+    page: Any, edges: Sequence[dict[str, Any]], tables: Sequence[Any]
+) -> dict[str, Any] | None:
+    """The rule a table cut by the page end lacks below its last row (the producer draws it on the
+    next page, or not at all): when column rules of the page's bottom table reach down a row's
+    height below its last horizontal rule and text sits in between, a horizontal line where those
+    rules end; else None."""
+    if not tables:
+        return None
+    table = max(tables, key=lambda t: t.bbox[3])
+    x0, _, x1, bottom = (float(v) for v in table.bbox)
+    columns = {float(x) for cell in table.cells for x in (cell[0], cell[2])}
+    fallers = [
+        e
+        for e in edges
+        if e["orientation"] == "v"
+        and float(e["top"]) <= bottom + SNAP < float(e["bottom"]) <= bottom + MAX_ROW_HEIGHT
+        and any(abs(float(e["x0"]) - x) <= X_TOLERANCE for x in columns)
+    ]
+    if len(fallers) < 2:
+        return None
+    y = max(float(e["bottom"]) for e in fallers)
+    if not any(
+        bottom < (float(c["top"]) + float(c["bottom"])) / 2 < y
         and x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
         for c in page.chars
     ):

@@ -337,14 +337,25 @@ def parse_review(tables: Sequence[RawTable], out: TablesResult) -> None:
 # ---- all three ------------------------------------------------------------------------------------
 
 
+def _continues_requests(table: RawTable) -> bool:
+    """A table with no header of its own whose rows are labelled rows of seven values: the requests
+    table continued on a new page (a producer that repeats no header, a join the extractor missed)."""
+    width = len(REQUEST_COLUMNS)
+    return any(is_value_row(compact(row), width) for row in table.rows)
+
+
 def parse_tables(tables: Sequence[RawTable]) -> TablesResult:
     """Map every standard table in a document to canonical cells."""
     out = TablesResult()
     by_kind: dict[str, list[RawTable]] = {"active_disclosure": [], "requests": [], "review_litigation": []}
+    previous: str | None = None
     for table in tables:
         kind = classify_table(table)
+        if kind is None and previous == "requests" and _continues_requests(table):
+            kind = "requests"
         if kind is not None:
             by_kind[kind].append(table)
+        previous = kind
     parse_active(by_kind["active_disclosure"], out)
     parse_requests(by_kind["requests"], out)
     parse_review(by_kind["review_litigation"], out)
