@@ -157,6 +157,11 @@ def test_failing_checks_are_listed_newest_first_with_their_source(opened: tuple[
         "tr.failing", has_text="cross_year.active_disclosure.normative_documents.in_force"
     )
     assert in_force.locator("td.num").all_inner_texts() == ["499", "440"]
+    earlier, later = COUNTIES["350128"][1]
+    assert [a.get_attribute("href") for a in in_force.locator("a").all()] == [
+        later.as_uri(),
+        earlier.as_uri(),
+    ]
 
 
 def test_coverage_per_county_and_against_china(opened: tuple[Page, list[str]]) -> None:

@@ -93,7 +93,7 @@ def trends(reports: list[Row], cells: dict[str, dict[tuple[str, str, str], float
 def failing_checks(output: Path, reports: list[Row]) -> list[Row]:
     by_id = {r["report_id"]: r for r in reports}
     failed = [
-        dict(c, report=by_id.get(c["report_id"], {}))
+        dict(c, report=by_id.get(c["report_id"], {}), other=by_id.get(c.get("other_report_id") or "", {}))
         for c in read_table(output, "checks")
         if c["passed"] is False
     ]

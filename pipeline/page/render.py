@@ -123,11 +123,18 @@ def coverage_section(reports: list[Row]) -> str:
     )
 
 
+def source_link(report: Row, text: str) -> str:
+    link = report.get("document_url") or report.get("source_url")
+    return f'<a href="{escape(link)}">{escape(text)}</a>' if link else ""
+
+
 def failing_row(c: Row) -> str:
-    r = c["report"]
-    link = r.get("document_url") or r.get("source_url")
-    source = f'<a href="{escape(link)}">原文 source</a>' if link else ""
+    r, other = c["report"], c.get("other") or {}
+    source = source_link(r, "原文 source")
     said = c.get("sentence") or c.get("note") or ""
+    if other:
+        said = f"与{other.get('year')}年报告比较 compared with the {other.get('year')} report"
+        source += " " + source_link(other, f"{other.get('year')} 原文")
     cells = [cell(c["year"]), cell(c["region_code"]), cell(r.get("agency")), cell(c["rule"])]
     cells += [cell(fmt(c["expected"]), "num"), cell(fmt(c["actual"]), "num")]
     cells += [f'<td class="sentence">{escape(said)}</td>', f"<td>{source}</td>"]
