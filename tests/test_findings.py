@@ -19,6 +19,7 @@ from pipeline.crawl.county import CrawlResult
 from pipeline.crawl.sources import Source
 from pipeline.extract.worker import extract_file, sha256_file
 from pipeline.findings.cross_year import cross_year_checks
+from pipeline.findings.prose import prose_checks
 from pipeline.records import DocumentMeta, build_report
 from pipeline.run import RunContext, assemble_county, store_county
 from pipeline.store.schema import ReportRecords
@@ -201,3 +202,37 @@ def test_every_findings_rule_is_documented() -> None:
     rules = ["text." + ".".join(c.cell) for c in CUES]
     rules += ["cross_year.requests.carried_over.<column>", "cross_year.active_disclosure.<row>.in_force"]
     assert [r for r in rules if f"`{r}`" not in docs] == []
+
+
+# Sentences published by 平潭综合实验区 (2021–2025 reports, section 1) and the one cell each names, if any.
+PUBLISHED_SENTENCES = [
+    ("2022年，全区收到政府信息公开申请75件，涉及自然人72件、商业企业3件，均在法定期限内予以答复。",
+     "requests.new.total"),
+    ("2025年，全区共收到政府信息公开申请154件，共办结148件，结转至2026年6件。", "requests.new.total"),
+    ("全年办理因政府信息公开申请引发的行政复议36起，行政诉讼9起。", "review_litigation.review.total"),
+    ("2022年，全区政府信息公开工作方面共有行政诉讼案件1件、行政复议案件2件，均已结案。",
+     "review_litigation.review.total"),
+    ("设立规范性文件库，集中公开现行有效行政规范性文件698件，动态更新本年度制发的规范性文件88件。",
+     "active_disclosure.normative_documents.issued"),
+    ("本年度全区共收到70件申请，及时依法依规办结69件，1件结转下年度继续办理。", None),
+    ("全年办理政府信息公开申请218件。", None),
+    ("在网站显眼位置设立专栏，发布政策文件20件，同时共享全省政策文件。", None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "cell"), PUBLISHED_SENTENCES)
+def test_a_published_sentence_names_its_cell_or_none(
+    county_records: dict[str, list[ReportRecords]], sentence: str, cell: str | None
+) -> None:
+    from pipeline.records import add_nlp
+    from pipeline.store.schema import SectionRecord
+
+    base = county_records["350128"][1]
+    r = base.report
+    records = ReportRecords(
+        r, [SectionRecord(r.report_id, r.year, r.region_code, 1, "一、总体情况", sentence)]
+    )
+    records.facts = base.facts
+    add_nlp(records)
+    rules = {c.rule for c in prose_checks(records)}
+    assert (cell is None and not rules) or f"text.{cell}" in rules, rules
