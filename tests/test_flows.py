@@ -379,3 +379,6 @@ def test_every_listed_report_is_a_row_and_two_bodies_never_share_one(tmp_path: P
     assert got["enc.pdf"][2].startswith("fetch: the body does not match its Content-Encoding")
     assert got["zero.pdf"][2].startswith("content type: content mismatch")
     assert got["missing.pdf"][2] == "fetch: HTTP 404"
+    failed_urls = load_health(health_path(output))["370323"]["failed_urls"]
+    assert [u for u in failed_urls if "/t/a/enc.pdf: the body does not match its Content-Encoding" in u]
+    assert [e for e in summary.counties[0].errors if "/t/a/enc.pdf" in e]
