@@ -26,8 +26,8 @@ FAST = CrawlSettings(
     pause_seconds=0.0,
     retries=2,
     backoff_seconds=0.01,
-    connect_timeout=1.0,
-    read_timeout=0.5,
+    connect_timeout=5.0,
+    read_timeout=10.0,  # generous: a loaded 2-core machine must not turn a normal answer into a timeout
     max_retry_after_seconds=0.05,
 )
 REPORT_TITLE = "沂源县人民政府办公室2019年政府信息公开工作年度报告"
@@ -298,9 +298,9 @@ def test_404_is_terminal_and_recorded(tmp_path: Path) -> None:
 
 def test_slow_response_times_out_after_retries(tmp_path: Path) -> None:
     one_report_portal(tmp_path / "www", "/yy/a.pdf", pdf("a"))
-    settings = CrawlSettings(pause_seconds=0, retries=1, backoff_seconds=0.01, read_timeout=0.2)
+    settings = CrawlSettings(pause_seconds=0, retries=1, backoff_seconds=0.01, read_timeout=1.0)
     with faulty_portal(tmp_path / "www") as (base, state):
-        state.faults["/yy/a.pdf"] = Fault("slow", seconds=1.0)
+        state.faults["/yy/a.pdf"] = Fault("slow", seconds=4.0)
         result = crawl(source(base, "/yy/col/index.html"), tmp_path / "archive", settings)
     assert result.documents == []
     (message,) = errors_by_stage(result)["document"]
@@ -532,7 +532,7 @@ def test_a_body_that_lies_about_its_content_encoding_linked_twice_is_a_failed_do
 
 def test_a_server_trickling_a_body_is_cut_off_at_the_request_time_limit(tmp_path: Path) -> None:
     one_report_portal(tmp_path / "www", "/yy/a.pdf", b"")
-    settings = CrawlSettings(pause_seconds=0.0, retries=0, read_timeout=5.0, request_seconds=1.0)
+    settings = CrawlSettings(pause_seconds=0.0, retries=0, read_timeout=10.0, request_seconds=3.0)
     with faulty_portal(tmp_path / "www") as (base, state):
         state.faults["/yy/a.pdf"] = Fault("trickle", body=pdf("slow") * 4, seconds=0.1)
         result = crawl_in_thread(source(base, "/yy/col/index.html"), tmp_path / "archive", settings)
@@ -544,10 +544,10 @@ def test_no_request_starts_after_the_county_crawl_time_limit(tmp_path: Path) -> 
     rows = [(f"沂源县第{i}局2019年政府信息公开工作年度报告", f"/yy/{i}.pdf", "2020-01-15") for i in range(6)]
     write_files(tmp_path / "www", {"yy/col/index.html": listing(rows)})
     write_files(tmp_path / "www", {f"yy/{i}.pdf": pdf(str(i)) for i in range(6)})
-    settings = CrawlSettings(pause_seconds=0.0, retries=0, county_seconds=1.5, max_concurrency_per_host=1)
+    settings = CrawlSettings(pause_seconds=0.0, retries=0, county_seconds=4.0, max_concurrency_per_host=1)
     with faulty_portal(tmp_path / "www") as (base, state):
         for i in range(6):
-            state.faults[f"/yy/{i}.pdf"] = Fault("slow", seconds=0.6)
+            state.faults[f"/yy/{i}.pdf"] = Fault("slow", seconds=1.5)
         result = crawl_in_thread(source(base, "/yy/col/index.html"), tmp_path / "archive", settings)
     late = [f for f in result.failed if "crawl time limit" in f.message]
     assert late and len(result.documents) + len(result.failed) == 6
