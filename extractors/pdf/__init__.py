@@ -51,7 +51,12 @@ def extract(path: Path, content_type: str | None = None) -> ExtractedDocument:
     except Exception as exc:  # pdfminer raises many unrelated types for broken files
         return ExtractedDocument(format="pdf", problems=[*problems, _open_failure(exc)], status="failed")
     document = _assemble(pages, problems)
-    if pages and not any(p.has_text for p in pages):
+    scanned = [p.number for p in pages if not p.has_text and p.has_images]
+    if scanned:  # pages that are only an image: read by OCR (extractors.ocr), only those pages
+        from extractors.ocr import ocr_into
+
+        ocr_into(document, path, scanned)
+    if pages and not any(p.has_text for p in pages) and not document.blocks:
         document.status = "needs_ocr"
         document.problems.append("text: no page has a text layer (page images only), needs OCR")
     elif not pages:

@@ -1,0 +1,92 @@
+"""One scanned PDF page read by OCR: rendered, cleaned, deskewed, turned upright, tables and text lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+from extractors.model import RawTable
+from extractors.ocr import image
+from extractors.ocr.engine import TextBox, is_upside_down, read_lines
+from extractors.ocr.grid import find_grids
+from extractors.ocr.layout import body_lines, grid_table, split_boxes
+from extractors.pdf.text import Line
+
+RENDER_DPI = 200  # enough for 10.5 pt text; more costs time and memory for no gain
+MIN_SCAN_DPI = 100  # a page image coarser than this is not read: too many glyphs would be guessed
+
+
+class PageTooCoarse(ValueError):
+    """The page image's resolution is too low to read reliably."""
+
+
+@dataclass
+class PageRead:
+    """What OCR read on one page, in PDF points (top-down), like the text layer of a PDF page."""
+
+    number: int
+    height: float
+    lines: list[Line] = field(default_factory=list)
+    tables: list[tuple[float, RawTable]] = field(default_factory=list)  # (top, table)
+    skew: float = 0.0
+    upside_down: bool = False
+
+
+def scan_dpi(page: pypdfium2.PdfPage) -> float:
+    """The resolution of the page's largest image, as printed on the page (0 when it has none)."""
+    best, dpi = 0.0, 0.0
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE]):
+        left, bottom, right, top = obj.get_bounds()
+        width_px, _ = obj.get_px_size()
+        area = (right - left) * (top - bottom)
+        if area > best and right > left:
+            best, dpi = area, width_px / ((right - left) / 72)
+    return dpi
+
+
+def page_image(page: pypdfium2.PdfPage) -> np.ndarray:
+    """The page rendered in colour (RGB) at RENDER_DPI."""
+    bitmap = page.render(scale=RENDER_DPI / 72)
+    try:
+        return np.array(bitmap.to_pil().convert("RGB"))
+    finally:
+        bitmap.close()
+
+
+def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
+    """OCR one page (1-based). Raises PageTooCoarse for a page image under MIN_SCAN_DPI."""
+    page = pdf[number - 1]
+    try:
+        dpi = scan_dpi(page)
+        if 0 < dpi < MIN_SCAN_DPI:
+            raise PageTooCoarse(f"the page image is {dpi:.0f} dpi, under the {MIN_SCAN_DPI} dpi OCR needs")
+        height = float(page.get_height())
+        rgb = page_image(page)
+    finally:
+        page.close()
+    grey, skew = image.upright(image.drop_red(rgb))
+    del rgb
+    grey = cv2.medianBlur(grey, 3)  # scanner noise and JPEG ringing, read as specks and dots otherwise
+    boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
+    flipped = is_upside_down(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), boxes)
+    if flipped:  # scanned upside down: turn the page and read it again
+        grey = np.ascontiguousarray(grey[::-1, ::-1])
+        boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
+    return _laid_out(grey, boxes, PageRead(number, height, skew=skew, upside_down=flipped))
+
+
+def _laid_out(grey: np.ndarray, boxes: list[TextBox], read: PageRead) -> PageRead:
+    ink = image.ink(grey)
+    grids, rules = find_grids(ink, RENDER_DPI)
+    text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((5, 5), np.uint8))))
+    inside, outside = split_boxes(boxes, grids)
+    pt = 72 / RENDER_DPI
+    for grid, in_grid in zip(grids, inside, strict=True):
+        read.tables.append((grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number)))
+    for line in body_lines(outside):
+        read.lines.append(Line(text=line.text, top=line.y0 * pt, bottom=line.y1 * pt, size=line.height * pt))
+    return read

@@ -1,0 +1,224 @@
+"""Scanned reports read by OCR, against the golden files of the documents the scans were made from.
+
+The scans (`tests/fixtures/scan-*`, made by `python -m tests.scans`) are 6 pages in all: each is read
+once per module (OCR costs seconds a page) with every socket connection refused, then checked by
+several tests. Cheap unit tests of the image steps use images drawn here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+import extractors.ocr.engine as ocr_engine
+from extractors.model import ExtractedDocument, RawCell, RawTable
+from extractors.ocr import grid, image, ocr_into
+from extractors.ocr.engine import OcrUnavailable
+from pipeline.extract.worker import doc_from_json, doc_to_json, extract_file, sha256_file
+from pipeline.normalize.tables import OCR_MIN_CONFIDENCE, parse_tables
+from pipeline.records import DocumentMeta, build_report
+from pipeline.store.schema import ReportRecords
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SCANS = ("scan-2021-ttf", "scan-huaian-2024")
+CELLS_RIGHT = 0.98
+
+
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise AssertionError(f"OCR tried to reach the network: {args}")
+
+
+@pytest.fixture(scope="module")
+def read() -> Iterator[dict[str, tuple[dict[str, Any], ReportRecords]]]:
+    """Each scan extracted and normalised once, with the network refused."""
+    patch = pytest.MonkeyPatch()
+    patch.setattr(socket.socket, "connect", _refuse)
+    patch.setattr(socket, "create_connection", _refuse)
+    out = {}
+    try:
+        for name in SCANS:
+            expected = json.loads((FIXTURES / name / "expected.json").read_text(encoding="utf-8"))
+            path = FIXTURES / name / expected["document"]
+            doc = extract_file(path)
+            meta = DocumentMeta("000000", sha256_file(path), doc.format)
+            out[name] = (
+                expected,
+                build_report(doc, meta, "ocr-test", dt.datetime.now(dt.UTC), with_nlp=False),
+            )
+    finally:
+        patch.undo()
+    yield out
+
+
+def _facts(records: ReportRecords) -> dict[tuple[str, str, str], Any]:
+    return {(f.table_key, f.row_key, f.column_key): f for f in records.facts}
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_cells_right(read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str) -> None:
+    expected, records = read[name]
+    got = _facts(records)
+    right = [w for w in expected["facts"] if (f := got.get((w["table_key"], w["row_key"], w["column_key"])))
+             and f.value == w["value"]]  # fmt: skip
+    assert len(right) >= CELLS_RIGHT * len(expected["facts"]), f"{len(right)}/{len(expected['facts'])} right"
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_no_wrong_number_with_confidence(
+    read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str
+) -> None:
+    """Every number reported is the printed one; when OCR was unsure the value is null, never a guess."""
+    expected, records = read[name]
+    got = _facts(records)
+    wrong = []
+    for want in expected["facts"]:
+        fact = got.get((want["table_key"], want["row_key"], want["column_key"]))
+        if fact is not None and fact.value is not None and fact.value != want["value"]:
+            wrong.append((fact.row_key, fact.column_key, fact.raw, want["raw"], fact.confidence))
+    assert not wrong
+    assert all(
+        f.confidence >= OCR_MIN_CONFIDENCE for f in records.facts if f.value is not None and f.confidence
+    )
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_every_fact_is_marked_ocr_with_its_confidence(
+    read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str
+) -> None:
+    _, records = read[name]
+    assert records.facts
+    assert {f.strategy for f in records.facts} == {"ocr"}
+    printed = [f for f in records.facts if f.raw]
+    assert all(f.confidence is not None and 0.0 <= f.confidence <= 1.0 for f in printed)
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_doubtful_cells_are_named_and_the_report_is_partial(
+    read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str
+) -> None:
+    _, records = read[name]
+    doubtful = [f for f in records.facts if f.confidence is not None and f.confidence < OCR_MIN_CONFIDENCE]
+    assert doubtful, "the degraded scans hold doubtful cells (a seal over a number, faint zeros)"
+    assert all(f.value is None for f in doubtful)
+    error = records.report.error or ""
+    for fact in doubtful:
+        assert f"page {fact.page}: {fact.table_key} {fact.row_key}.{fact.column_key}: OCR read" in error
+    assert records.report.status == "partial"
+
+
+def test_title_sections_and_identity_of_a_whole_scanned_report(
+    read: dict[str, tuple[dict[str, Any], ReportRecords]],
+) -> None:
+    expected, records = read["scan-2021-ttf"]
+    report = records.report
+    assert (report.title, report.agency, report.year) == (
+        expected["title"],
+        expected["agency"],
+        expected["year"],
+    )
+    assert report.template == expected["template"]
+    got = {s.section_no: s for s in records.sections}
+    for want in expected["sections"]:
+        section = got[want["section_no"]]
+        assert (section.heading or None) == want["heading"]
+        ratio = difflib.SequenceMatcher(
+            None, "".join(section.text.split()), "".join(want["text"].split())
+        ).ratio()
+        assert ratio >= 0.95, (want["section_no"], section.text)
+
+
+def test_a_page_scanned_upside_down_is_read(read: dict[str, tuple[dict[str, Any], ReportRecords]]) -> None:
+    _, records = read["scan-2021-ttf"]
+    last = {s.section_no: s for s in records.sections}[6]
+    assert "2022年度无其他需要报告的事项" in "".join(last.text.split())
+
+
+def test_a_page_image_too_coarse_to_read_stays_needs_ocr() -> None:
+    doc = extract_file(FIXTURES / "pdf-scanned" / "report.pdf")
+    assert doc.status == "needs_ocr"
+    assert "page 1: not read by OCR: the page image is 72 dpi, under the 100 dpi OCR needs" in doc.problems
+
+
+def test_without_the_engine_a_scan_stays_needs_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unavailable() -> None:
+        raise OcrUnavailable("rapidocr is not installed")
+
+    monkeypatch.setattr("extractors.ocr.ready", unavailable)
+    doc = ExtractedDocument(format="pdf", problems=["page 1: no text layer (image only), needs OCR"])
+    ocr_into(doc, FIXTURES / "scan-huaian-2024" / "report.pdf", [1, 2])
+    assert doc.blocks == []
+    assert doc.problems[-1] == "ocr: not available (rapidocr is not installed); pages 1, 2 not read"
+
+
+def test_models_come_from_the_installed_package() -> None:
+    models = ocr_engine.model_dir()
+    assert all((models / name).is_file() for name in ocr_engine.MODEL_FILES.values())
+    assert "rapidocr" in models.parts[-2]
+    assert (ocr_engine.ocr_version() or "").startswith("rapidocr 3.")
+
+
+# ---- the steps, on images drawn here (no OCR) ------------------------------------------------
+
+
+def _drawn_table() -> np.ndarray:
+    """A 3x3 ruled table on white, 200 dpi scale; the top row's first two cells merged."""
+    page = np.full((600, 800), 255, np.uint8)
+    xs, ys = (100, 300, 500, 700), (100, 200, 300, 400)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        top = ys[1] if x == xs[1] else ys[0]
+        cv2.line(page, (x, top), (x, ys[-1]), 0, 2)
+    cv2.putText(page, "12", (150, 270), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    return page
+
+
+def test_grid_finds_rules_and_merged_cells() -> None:
+    found, _ = grid.find_grids(image.ink(_drawn_table()), 200)
+    assert len(found) == 1
+    table = found[0]
+    assert len(table.xs) == 4 and len(table.ys) == 4
+    assert table.owner[0][0] == table.owner[0][1] != table.owner[0][2]
+    assert len({o for row in table.owner for o in row}) == 8
+
+
+def test_skew_is_measured_and_undone() -> None:
+    page = _drawn_table()
+    turned = image.rotate(page, 1.5)
+    assert image.skew_angle(turned) == pytest.approx(-1.5, abs=0.15)
+
+
+def test_a_red_seal_is_removed_and_black_print_under_it_stays() -> None:
+    rgb = np.full((100, 100, 3), 255, np.uint8)
+    rgb[:, 40:60] = (0, 0, 0)  # a black stroke
+    cv2.circle(rgb, (50, 50), 30, (220, 30, 30), 6)  # red ring over it
+    grey = image.drop_red(rgb)
+    assert grey[50, 50] < 60  # black stays black
+    assert grey[50, 20] > 200  # red ring off the stroke becomes paper
+
+
+def test_a_doubtful_cell_becomes_null_with_its_raw_kept_and_named() -> None:
+    label = (RawCell("行政复议"), *[RawCell(None)] * 14)
+    values = (*(RawCell(str(v), 3, 0.999) for v in range(14)), RawCell("8", 3, 0.42))
+    result = parse_tables([RawTable((label, (RawCell("行政诉讼"),), values), 3, "ocr")])
+    doubtful = [c for c in result.cells if c.confidence == 0.42]
+    assert [(c.raw, c.value) for c in doubtful] == [("8", None)]
+    assert (
+        "page 3: review_litigation litigation_after_review.total: OCR read '8' with confidence 0.42"
+        in (result.problems[0])
+    )
+    assert all(c.value is not None for c in result.cells if c.confidence == 0.999)
+
+
+def test_cell_confidence_survives_the_extraction_cache() -> None:
+    doc = ExtractedDocument(format="pdf", blocks=[RawTable(((RawCell("7", 1, 0.93),),), 1, "ocr")])
+    assert doc_from_json(json.loads(json.dumps(doc_to_json(doc)))).tables[0].rows[0][0].confidence == 0.93
