@@ -24,7 +24,7 @@ from pipeline.store.schema import ReportRecords
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted(p.parent for p in [*FIXTURES.glob("*/expected.json"), *FIXTURES.glob("real/*/expected.json")])
-# Scanned fixtures (scan-*) cost seconds of OCR a page: tests/test_ocr.py reads each once, against the same files.
+# Scanned fixtures (scan-*) cost seconds of OCR a page: tests/test_ocr.py reads each once.
 CASES = [c for c in CASES if not c.name.startswith("scan-")]
 _WS = re.compile(r"\s+")
 

@@ -172,7 +172,9 @@ def _block_to_json(block: Block) -> dict[str, Any]:
 def _block_from_json(data: dict[str, Any]) -> Block:
     if data["type"] == "text":
         return TextBlock(data["text"], data["page"])
-    rows = tuple(tuple(RawCell(c["text"], c["page"], c.get("confidence")) for c in row) for row in data["rows"])
+    rows = tuple(
+        tuple(RawCell(c["text"], c["page"], c.get("confidence")) for c in row) for row in data["rows"]
+    )
     return RawTable(rows, data["page"], data["strategy"])
 
 
