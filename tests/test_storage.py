@@ -127,3 +127,16 @@ def test_fact_survives_the_round_trip_to_parquet(
     pq.write_table(to_arrow("facts", [fact]), path)
     (row,) = pq.read_table(path).to_pylist()
     assert FactRecord(**row) == fact
+
+
+def test_staging_is_inside_the_output_folder_where_no_reader_glob_sees_it(tmp_path: Path) -> None:
+    from pipeline.store.parquet import _stage
+
+    write_county(tmp_path, county("370323", 2.0))
+    final = county_file(tmp_path, "facts", "370323")
+    staged = _stage(to_arrow("facts", county("370323", 5.0).facts), final, staging_root(tmp_path))
+    assert staged.parent == tmp_path.resolve() / ".staging"
+    assert staged.stat().st_dev == final.stat().st_dev  # the rename never crosses a mount
+    globbed = {Path(r[0]) for r in duckdb.sql(f"SELECT file FROM glob('{tmp_path}/**/*.parquet')").fetchall()}
+    assert globbed == set(tmp_path.glob("*/*.parquet")) and staged not in globbed
+    assert duckdb.sql(f"SELECT value FROM '{tmp_path}/facts/*.parquet'").fetchall() == [(2.0,), (2.0,)]
