@@ -7,6 +7,7 @@ the summary artifact, no logic.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import time
 import uuid
@@ -22,13 +23,16 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import Field
 
 from pipeline.crawl.sources import Source, load_sources, select_sources
+from pipeline.extract.executor import make_executor
 from pipeline.records import dictionary_records
 from pipeline.run import CountySummary, RunContext, not_finished, process_county
 from pipeline.settings import CrawlSettings, Settings
-from pipeline.store.parquet import clean_stale_staging, output_lock, write_dictionary
+from pipeline.store.dataset import open_dataset
+from pipeline.store.parquet import clean_stale_staging, output_lock
 from pipeline.summary import RunSummary
 
-COUNTY_WORKERS = 4
+# Counties side by side: mostly waiting on their portals (politeness per host) or on the pool.
+COUNTY_WORKERS = 16
 
 
 def progress(message: str) -> None:
@@ -57,11 +61,15 @@ def current_run_id() -> str:
         return uuid.uuid4().hex
 
 
-def run_context(output: str, offline: bool, accept_shrink: bool, run_seconds: float | None) -> RunContext:
+def run_context(
+    output: str, offline: bool, accept_shrink: bool, run_seconds: float | None, work: str | None = None
+) -> RunContext:
+    """`output` is a folder or s3://bucket/prefix; archive, caches and lock stay in a local folder."""
     settings = Settings(crawl=CrawlSettings(offline=True)) if offline else Settings()
     limit = settings.run_seconds if run_seconds is None else run_seconds
     stop_at = time.time() + limit if limit else None
-    return RunContext(Path(output).resolve(), current_run_id(), settings, True, accept_shrink, stop_at)
+    dataset, local = open_dataset(output, Path(work) if work else None)
+    return RunContext(local, current_run_id(), settings, True, accept_shrink, stop_at, dataset=dataset)
 
 
 def run_sources(
@@ -71,25 +79,39 @@ def run_sources(
     offline: bool = False,
     accept_shrink: bool = False,
     run_seconds: float | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    work: str | None = None,
 ) -> RunSummary:
-    """Every selected county through `process_county`, counties side by side, under the output lock."""
+    """Every selected county through `process_county`, counties side by side, under the output lock.
+
+    Documents become records on `dask` (a scheduler address, or "local") or in a pool of
+    `workers` processes (default: from cores and memory; 1: in this process)."""
     sources = [s for s in select_sources(load_sources(Path(sources_file)), counties) if not s.paused]
-    ctx = run_context(output, offline, accept_shrink, run_seconds)
-    summary = RunSummary(ctx.run_id, str(ctx.output))
-    with output_lock(ctx.output):
+    ctx = run_context(output, offline, accept_shrink, run_seconds, work)
+    summary = RunSummary(ctx.run_id, output if output.startswith("s3://") else str(ctx.output))
+    with output_lock(ctx.output), ctx.store.lock():
         clean_stale_staging(ctx.output)
-        write_dictionary(ctx.output, dictionary_records())
-        futures = [(s, county_task.submit(s, ctx)) for s in sources]
-        for i, (source, future) in enumerate(futures, 1):
-            county = county_result(source, future)
-            summary.counties.append(county)
-            failures = sum(c.failed + (not c.written) for c in summary.counties)
-            progress(
-                f"[{i}/{len(sources)} counties] {source.region_code} {source.region_name}: "
-                f"{county.reports} reports, {county.failed} failed; failures so far {failures}"
-            )
+        ctx.store.write_dictionary(dictionary_records())
+        ctx = dataclasses.replace(ctx, executor=make_executor(workers, dask))
+        try:
+            run_counties(sources, ctx, summary)
+        finally:
+            ctx.executor.close()  # type: ignore[union-attr]
     publish_artifact(summary)
     return summary
+
+
+def run_counties(sources: list[Source], ctx: RunContext, summary: RunSummary) -> None:
+    futures = [(s, county_task.submit(s, ctx)) for s in sources]
+    for i, (source, future) in enumerate(futures, 1):
+        county = county_result(source, future)
+        summary.counties.append(county)
+        failures = sum(c.failed + (not c.written) for c in summary.counties)
+        progress(
+            f"[{i}/{len(sources)} counties] {source.region_code} {source.region_name}: "
+            f"{county.reports} reports, {county.failed} failed; failures so far {failures}"
+        )
 
 
 def publish_artifact(summary: RunSummary) -> None:
@@ -109,14 +131,20 @@ def nightly(
     offline: bool = False,
     accept_shrink: bool = False,
     run_seconds: float | None = None,
+    workers: int | None = None,
+    dask: str | None = None,
+    work: str | None = None,
 ) -> dict[str, Any]:
     """Every source in the sources file (or only `counties`): crawl, extract, store.
 
     `offline` rebuilds from the archive alone: no request leaves the machine. `accept_shrink`
     lets the named counties list far fewer reports than the dataset holds. `run_seconds`
-    overrides the whole-run time limit.
+    overrides the whole-run time limit. `workers` / `dask` say where documents become records;
+    `output` may be s3://bucket/prefix, with the local state in `work`.
     """
-    return run_sources(sources, output, counties, offline, accept_shrink, run_seconds).to_dict()
+    return run_sources(
+        sources, output, counties, offline, accept_shrink, run_seconds, workers, dask, work
+    ).to_dict()
 
 
 @flow(name="county", task_runner=ThreadPoolTaskRunner(max_workers=COUNTY_WORKERS))  # type: ignore[arg-type]
@@ -125,6 +153,12 @@ def county(
     sources: str,
     output: str = "output",
     accept_shrink: bool = False,
+    workers: int | None = None,
+    dask: str | None = None,
+    work: str | None = None,
 ) -> dict[str, Any]:
     """One county on demand: replaces exactly that county's rows in every table."""
-    return run_sources(sources, output, [region_code], accept_shrink=accept_shrink).to_dict()
+    summary = run_sources(
+        sources, output, [region_code], accept_shrink=accept_shrink, workers=workers, dask=dask, work=work
+    )
+    return summary.to_dict()

@@ -45,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="crawl -> extract -> store for every source (or --county)")
     run.add_argument("--sources", required=True, type=Path, help="the sources YAML file")
     run.add_argument("--county", action="append", metavar="CODE", help="only this county (repeatable)")
-    run.add_argument("--output", type=Path, default=Path("output"), help="dataset folder (default: output)")
+    run.add_argument(
+        "--output", default="output", help="dataset folder, or s3://bucket/prefix (default: output)"
+    )
+    add_scale_arguments(run)
     run.add_argument(
         "--offline", action="store_true", help="rebuild from the archive in the output folder, no network"
     )
@@ -69,7 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="serve the nightly (02:00 Asia/Shanghai) and county deployments")
     serve.add_argument("--sources", required=True, type=Path)
-    serve.add_argument("--output", type=Path, default=Path("output"))
+    serve.add_argument("--output", default="output", help="dataset folder, or s3://bucket/prefix")
+    add_scale_arguments(serve)
 
     src = sub.add_parser("sources", help="list sources with their crawl health")
     src.add_argument("--sources", required=True, type=Path)
@@ -85,16 +89,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers", type=int, metavar="N", help="processes turning documents into records (default: cores)"
+    )
+    parser.add_argument(
+        "--dask", metavar="ADDRESS", help="send that work to a Dask scheduler (or 'local': a LocalCluster)"
+    )
+    parser.add_argument(
+        "--work", type=Path, metavar="DIR", help="with s3:// output: local folder for archive, caches, lock"
+    )
+
+
+def scale_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The flow parameters saying where documents are processed and where local state lives."""
+    params = {"workers": args.workers, "dask": args.dask, "work": str(args.work) if args.work else None}
+    return {k: v for k, v in params.items() if v is not None}
+
+
 def cmd_run(
     sources: Path,
-    output: Path,
+    output: str,
     counties: list[str] | None,
     offline: bool = False,
     accept_shrink: bool = False,
     run_limit: float | None = None,
+    scale: dict[str, Any] | None = None,
 ) -> int:
     from pipeline.crawl.sources import SourcesError, load_sources, select_sources
     from pipeline.settings import Settings
+    from pipeline.store.dataset import work_folder
     from pipeline.store.parquet import OutputLocked, output_lock
     from pipeline.summary import EXIT_NOT_STARTED, EXIT_USAGE, RunSummary, format_summary
 
@@ -107,7 +131,8 @@ def cmd_run(
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with output_lock(output):  # refuse at once, before Prefect starts; the flow locks for real
+        # refuse at once, before Prefect starts; the flow locks for real
+        with output_lock(work_folder(output, Path(scale["work"]) if scale and "work" in scale else None)):
             pass
     except OutputLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
@@ -120,11 +145,12 @@ def cmd_run(
     try:
         result = nightly(
             sources=str(sources.resolve()),
-            output=str(output),
+            output=output,
             counties=counties,
             offline=offline,
             accept_shrink=accept_shrink,
             run_seconds=limit,
+            **(scale or {}),
         )
     except OutputLocked as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
@@ -204,13 +230,14 @@ def print_records_text(path: Path, records: Any) -> None:
         print(f"    ✗ {c.rule}: expected {c.expected:g}, printed {c.actual:g}")
 
 
-def cmd_serve(sources: Path, output: Path) -> int:
+def cmd_serve(sources: Path, output: str, scale: dict[str, Any] | None = None) -> int:
     from prefect import serve
     from prefect.schedules import Cron
 
     from flows.nightly import county, nightly
 
-    params = {"sources": str(sources.resolve()), "output": str(output.resolve())}
+    where = output if output.startswith("s3://") else str(Path(output).resolve())
+    params = {"sources": str(sources.resolve()), "output": where, **(scale or {})}
     nightly_deployment = nightly.to_deployment(
         name="nightly", schedules=[Cron("0 2 * * *", timezone="Asia/Shanghai")], parameters=params
     )
@@ -270,12 +297,18 @@ def main(argv: list[str] | None = None) -> int:
     offline_prefect_env()
     if args.command == "run":
         return cmd_run(
-            args.sources, args.output, args.county, args.offline, args.accept_shrink, args.run_limit
+            args.sources,
+            args.output,
+            args.county,
+            args.offline,
+            args.accept_shrink,
+            args.run_limit,
+            scale_params(args),
         )
     if args.command == "extract":
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
-        return cmd_serve(args.sources, args.output)
+        return cmd_serve(args.sources, args.output, scale_params(args))
     if args.command == "page":
         return cmd_page(args.output, args.to, args.sources)
     if args.check:

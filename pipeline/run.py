@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,19 +20,20 @@ from pipeline.crawl.county import CrawlResult, FailedDocument, FetchedDocument, 
 from pipeline.crawl.health import health_path, update_health
 from pipeline.crawl.pages import link_format
 from pipeline.crawl.sources import Source
-from pipeline.extract.worker import cached_extract
+from pipeline.extract.cache import ResultCache
+from pipeline.extract.executor import Executor, SerialExecutor, records_for_documents
+from pipeline.extract.jobs import DocumentJob
 from pipeline.findings.cross_year import cross_year_checks
 from pipeline.normalize.titles import parse_report_title
-from pipeline.records import DocumentMeta, build_report, make_report_id
+from pipeline.records import DocumentMeta, make_report_id
 from pipeline.settings import CrawlSettings, Settings
-from pipeline.store.parquet import read_county_reports, write_county
+from pipeline.store.dataset import Dataset, LocalDataset
 from pipeline.store.schema import CountyRecords, ReportRecord, ReportRecords
 
 FAILED_STATUSES = frozenset({"failed", "needs_ocr", "unsupported_format"})
 _STATUS_RANK = {"ok": 0, "partial": 1, "needs_ocr": 2, "unsupported_format": 3, "failed": 4}
 
 Progress = Callable[[str], None]
-_EXTRACTION_SLOT = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,8 @@ class RunContext:
     with_nlp: bool = True
     accept_shrink: bool = False  # a person accepted that these counties list far fewer reports
     stop_at: float | None = None  # time.time() past which no county or document starts
+    executor: Executor | None = field(default=None, compare=False, repr=False)  # None: serial, here
+    dataset: Dataset | None = field(default=None, compare=False, repr=False)  # None: the output folder
 
     @property
     def crawl(self) -> CrawlSettings:
@@ -60,6 +62,14 @@ class RunContext:
     @property
     def health_path(self) -> Path:
         return health_path(self.output)
+
+    @property
+    def results(self) -> ResultCache:
+        return ResultCache(self.output / "_cache")
+
+    @property
+    def store(self) -> Dataset:
+        return self.dataset or LocalDataset(self.output)
 
     def out_of_time(self) -> bool:
         return self.stop_at is not None and time.time() >= self.stop_at
@@ -124,15 +134,15 @@ def extract_documents(
     source: Source, documents: list[FetchedDocument], ctx: RunContext, say: Progress
 ) -> list[tuple[ReportRecords, bool]] | None:
     """Every document's records (and whether cached); None when the run's time limit cut it short."""
+    # Every document the caches cannot answer goes to the executor at once (a pool, a Dask
+    # cluster, or this process); counties run side by side and share the executor.
+    jobs = [document_job(source, doc, ctx) for doc in documents]
     results = []
-    # Counties crawl side by side; their documents are extracted one county at a time (each
-    # extraction runs in its own worker process already; the NLP models are not shared by threads).
-    with _EXTRACTION_SLOT:
-        for i, doc in enumerate(documents, 1):
-            if ctx.out_of_time():
-                return None
-            results.append(extract_document(source, doc, ctx))
-            say(f"  {source.region_code} document {i}/{len(documents)} {results[-1][0].report.status}")
+    for i, result in enumerate(records_for_documents(jobs, ctx.executor or SerialExecutor(), ctx.results), 1):
+        if ctx.out_of_time():
+            return None
+        results.append(result)
+        say(f"  {source.region_code} document {i}/{len(documents)} {result[0].report.status}")
     return results
 
 
@@ -151,13 +161,15 @@ def document_meta(source: Source, doc: FetchedDocument) -> DocumentMeta:
     )
 
 
+def document_job(source: Source, doc: FetchedDocument, ctx: RunContext) -> DocumentJob:
+    meta = document_meta(source, doc)
+    limits = ctx.settings.extraction
+    return DocumentJob(meta, str(doc.path), doc.format, doc.content_type, ctx.run_id, ctx.with_nlp, limits)
+
+
 def extract_document(source: Source, doc: FetchedDocument, ctx: RunContext) -> tuple[ReportRecords, bool]:
-    """(records of the report in this document, whether it came from the extraction cache)."""
-    extracted, extracted_at, cached = cached_extract(
-        doc.path, doc.sha256, ctx.cache_dir, doc.format, doc.content_type, ctx.settings.extraction
-    )
-    records = build_report(extracted, document_meta(source, doc), ctx.run_id, extracted_at, ctx.with_nlp)
-    return records, cached
+    """(records of the report in this document, whether its extraction was reused from the cache)."""
+    return next(records_for_documents([document_job(source, doc, ctx)], SerialExecutor(), ctx.results))
 
 
 def failed_report(source: Source, failed: FailedDocument, run_id: str) -> ReportRecords:
@@ -362,7 +374,7 @@ def store_county(
     """Assemble the county's reports, keep what must not be lost, replace the rest, and summarise."""
     failed = [failed_report(source, f, ctx.run_id) for f in crawl.failed]
     chosen, notes = choose_reports([r for r, _ in results] + failed)
-    old = read_county_reports(ctx.output, source.region_code)
+    old = ctx.store.read_county_reports(source.region_code)
     plan = plan_keep(source, [r.report for r in chosen], old, ctx.accept_shrink)
     county = gather(source.region_code, [r for r in chosen if r.report.report_id not in plan.drop])
     county.checks += cross_year_checks(county)
@@ -372,7 +384,7 @@ def store_county(
         summary.suspect = plan.suspect
         summary.errors.insert(0, plan.suspect)
         return summary
-    write_county(ctx.output, county, frozenset(plan.keep))
+    ctx.store.write_county(county, frozenset(plan.keep))
     summary.kept = len(plan.keep)
     summary.written = True
     return summary

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
@@ -17,6 +20,7 @@ from pipeline.run import assemble_county
 from pipeline.store.objectstore import LOCK_NAME, S3Dataset, S3Lease, S3Location
 from pipeline.store.parquet import OutputLocked, write_county
 from pipeline.store.schema import COUNTY_TABLES, CountyRecords
+from tests.conftest import write_sources
 from tests.document_jobs import fixture_jobs
 
 BUCKET = "nianbao-test"
@@ -112,3 +116,45 @@ def test_a_dead_holders_expired_lease_is_taken_over(s3_env: str) -> None:
     successor = S3Lease(location)
     with successor.held():
         assert successor.owner.encode() in object_bytes(f"dead-holder/{LOCK_NAME}")
+
+
+def without_run_id(table: pa.Table) -> pa.Table:
+    return table.drop_columns([c for c in ("run_id",) if c in table.column_names])
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_nightly_run_to_s3_writes_the_rows_a_local_run_writes(
+    s3_env: str, demo_portal: str, tmp_path: Path
+) -> None:
+    from flows.nightly import nightly
+
+    sources = str(write_sources(tmp_path / "sources.yaml", demo_portal))
+    work, local = tmp_path / "work", tmp_path / "local"
+    to_s3 = nightly(sources=sources, output=f"s3://{BUCKET}/flow", work=str(work), workers=2)
+    assert {c["region_code"] for c in to_s3["counties"] if c["written"]} == {"370321", "370322", "370323"}
+    assert not list((work).glob("reports/*.parquet"))  # the dataset went to S3, local state stayed here
+    local.mkdir()
+    for state in ("_archive", "_cache"):  # same archive and caches: same fetched_at and extracted_at
+        shutil.copytree(work / state, local / state)
+    nightly(sources=sources, output=str(local), workers=1)
+    options = {"aws_endpoint_url": s3_env, "aws_allow_http": "true"}
+    glob = pl.read_parquet(f"s3://{BUCKET}/flow/reports/*.parquet", storage_options=options)
+    assert glob.height == pl.read_parquet(str(local / "reports" / "*.parquet")).height == 10
+    dataset = S3Dataset(f"s3://{BUCKET}/flow")
+    for name in COUNTY_TABLES:
+        for code in ("370321", "370322", "370323"):
+            remote = dataset.read_county(name, code)
+            assert remote is not None
+            here = pq.read_table(local / name / f"{code}.parquet")
+            assert without_run_id(remote).equals(without_run_id(here)), (name, code)
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_harness")
+def test_a_run_refuses_an_s3_output_another_run_holds(s3_env: str, demo_portal: str, tmp_path: Path) -> None:
+    from flows.nightly import nightly
+
+    sources = str(write_sources(tmp_path / "sources.yaml", demo_portal))
+    with S3Lease(S3Location.parse(f"s3://{BUCKET}/held")).held(), pytest.raises(OutputLocked):
+        nightly(sources=sources, output=f"s3://{BUCKET}/held", work=str(tmp_path / "work"), workers=1)

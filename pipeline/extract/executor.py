@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -67,9 +68,12 @@ def default_workers() -> int:
 class SerialExecutor:
     """Each document in this process, one at a time (extraction still in a sandboxed child)."""
 
+    _one_at_a_time = threading.Lock()  # threads of one process never share the NLP models
+
     def submit(self, job: DocumentJob) -> Pending:
         future: Future[DocumentOutcome] = Future()
-        future.set_result(finish_document(job))
+        with self._one_at_a_time:
+            future.set_result(finish_document(job))
         return future
 
     def close(self) -> None:

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from pipeline.store.parquet import OutputLocked, to_arrow
+from pipeline.store.parquet import REPORT_COLUMNS_READ, OutputLocked, rows_of_reports, to_arrow, with_kept
 from pipeline.store.schema import COUNTY_TABLES, CountyRecords, DictionaryRecord
 
 LOCK_NAME = ".nianbao.lock"
@@ -103,12 +103,21 @@ class S3Dataset:
     def county_path(self, table: str, region_code: str) -> str:
         return self.location.path(table, f"{region_code}.parquet")
 
-    def write_county(self, records: CountyRecords) -> dict[str, int]:
-        """Replace one county's rows in every table; returns rows written per table."""
+    def county_table(self, name: str, records: CountyRecords, keep: frozenset[str]) -> pa.Table:
+        """This run's rows of one table plus the earlier rows kept (as the local writer does)."""
+        table = to_arrow(name, records.table(name))
+        if not keep:
+            return table
+        old = self.read_county(name, records.region_code)
+        return with_kept(name, table, rows_of_reports(old, name, keep))
+
+    def write_county(self, records: CountyRecords, keep: frozenset[str] = frozenset()) -> dict[str, int]:
+        """Replace one county's rows in every table (keeping the earlier rows of the reports in
+        `keep`); returns rows written per table."""
         staged: dict[str, pa.Buffer] = {}
         counts: dict[str, int] = {}
         for name in COUNTY_TABLES:  # every table serialised before any object is replaced
-            table = to_arrow(name, records.table(name))
+            table = self.county_table(name, records, keep)
             staged[self.county_path(name, records.region_code)] = parquet_bytes(table)
             counts[name] = table.num_rows
         for path, data in staged.items():
@@ -127,6 +136,12 @@ class S3Dataset:
         if self.fs.get_file_info(path).type == pafs.FileType.NotFound:
             return None
         return pq.read_table(path, filesystem=self.fs)
+
+    def read_county_reports(self, region_code: str) -> list[dict[str, Any]]:
+        """The county's rows in `reports` as the dataset holds them now (empty: none yet)."""
+        table = self.read_county("reports", region_code)
+        rows: list[dict[str, Any]] = [] if table is None else table.select(REPORT_COLUMNS_READ).to_pylist()
+        return rows
 
     @contextmanager
     def lock(self, lease_seconds: float = LEASE_SECONDS) -> Iterator[None]:

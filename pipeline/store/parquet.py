@@ -98,23 +98,32 @@ def county_file(output: Path, table: str, region_code: str) -> Path:
     return output / table / f"{region_code}.parquet"
 
 
+REPORT_COLUMNS_READ = ("report_id", "document_url", "content_sha256", "status", "title", "error")
+
+
 def read_county_reports(output: Path, region_code: str) -> list[dict[str, Any]]:
     """The county's rows in `reports` as the dataset holds them now (empty: none yet)."""
     path = county_file(output, "reports", region_code)
     if not path.exists():
         return []
-    columns = ["report_id", "document_url", "content_sha256", "status", "title", "error"]
-    rows: list[dict[str, Any]] = pq.read_table(path, columns=columns).to_pylist()
+    rows: list[dict[str, Any]] = pq.read_table(path, columns=list(REPORT_COLUMNS_READ)).to_pylist()
     return rows
 
 
 def kept_rows(output: Path, name: str, region_code: str, report_ids: frozenset[str]) -> pa.Table:
     """Earlier rows of these reports in one table, in today's schema (added columns null)."""
-    _, schema = TABLES[name]
     path = county_file(output, name, region_code)
-    if not report_ids or not path.exists():
+    old = pq.read_table(path) if report_ids and path.exists() else None
+    return rows_of_reports(old, name, report_ids)
+
+
+def rows_of_reports(old: pa.Table | None, name: str, report_ids: frozenset[str]) -> pa.Table:
+    """The rows of these reports in an earlier file of one table, cast to today's schema.
+
+    Shared by the local and the object-storage writers (pipeline.store.objectstore)."""
+    _, schema = TABLES[name]
+    if old is None or not report_ids:
         return schema.empty_table()
-    old = pq.read_table(path)
     old = old.filter(pc.is_in(old["report_id"], pa.array(sorted(report_ids), pa.string())))
     columns = [
         old[f.name].cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
@@ -130,7 +139,12 @@ def county_table(
     table = to_arrow(name, records.table(name))
     if not keep:
         return table
-    merged = pa.concat_tables([table, kept_rows(output, name, records.region_code, keep)])
+    return with_kept(name, table, kept_rows(output, name, records.region_code, keep))
+
+
+def with_kept(name: str, table: pa.Table, kept: pa.Table) -> pa.Table:
+    """This run's rows of one table plus the earlier rows kept, in the table's stable order."""
+    merged = pa.concat_tables([table, kept])
     return merged.sort_by([(k, "ascending") for k in SORT_KEYS[name]]) if merged.num_rows else merged
 
 
