@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 # A line that is one metadata field (or several on one line): its label, then a colon or a space.
 _FIELD = (
-    r"标\s*题|名\s*称|来\s*源|单\s*位|发布机构|发文机关|发布时间|发布日期|公开日期|成文日期|发文日期|生成日期|"
+    r"标\s*题|名\s*称|来\s*源|发布机构|发文机关|发布时间|发布日期|公开日期|成文日期|发文日期|生成日期|"
     r"采集时间|索\s*引\s*号|文\s*号|分\s*类|主题分类|关\s*键\s*词|时\s*效|浏览次数|字\s*号|作\s*者|"
     r"信息来源|发布单位|责任编辑|点击数|访问量"
 )

@@ -20,6 +20,7 @@ from extractors.pdf.text import (
     Line,
     clean_line,
     fake_bold_duplicates,
+    is_background_fill,
     is_invisible_graphic,
     is_running_header,
     median_size,
@@ -27,6 +28,7 @@ from extractors.pdf.text import (
     title_from_lines,
     unreadable_chars,
 )
+from extractors.pdf.webpage import cut_report
 
 UNREADABLE_SHARE = 0.05  # above this share of (cid:)/U+FFFD glyphs a page's text is dropped
 
@@ -93,10 +95,14 @@ def _read_pages(path: Path, problems: list[str]) -> list[PageContent]:
 def _visible_page(page: Any) -> Any:
     """The page without invisible graphics and fake-bold duplicate glyphs (only filtered if needed)."""
     duplicates = fake_bold_duplicates(page.chars)
-    hidden = any(is_invisible_graphic(obj) for obj in (*page.rects, *page.lines, *page.curves))
+    hidden = any(_no_rule(obj) for obj in (*page.rects, *page.lines, *page.curves))
     if not duplicates and not hidden:
         return page
-    return page.filter(lambda obj: id(obj) not in duplicates and not is_invisible_graphic(obj))
+    return page.filter(lambda obj: id(obj) not in duplicates and not _no_rule(obj))
+
+
+def _no_rule(obj: dict[str, Any]) -> bool:
+    return is_invisible_graphic(obj) or is_background_fill(obj)
 
 
 def _read_page(page: Any, number: int, problems: list[str]) -> PageContent:
@@ -126,6 +132,18 @@ def _is_bad_glyph(char: dict[str, Any]) -> bool:
     return text.startswith("(cid:") or "\ufffd" in text
 
 
+LINE_TOLERANCE_SHARE = 0.3  # of the largest glyph size: glyphs of one line set in two fonts sit apart
+LINE_TOLERANCE_MAX = 8.0
+
+
+def _line_tolerance(chars: list[dict[str, Any]]) -> float:
+    """How far apart (pt) the tops of glyphs on one line may be: 3 (pdfplumber's default), more on a
+    page with large type, where a heading's Latin digits sit several points lower than its CJK
+    glyphs ("沭阳县发展和改革局2023年…": DejaVu digits 5.7 pt below WenQuanYi at 24 pt)."""
+    largest = max((float(c["size"]) for c in chars), default=0.0)
+    return min(max(3.0, LINE_TOLERANCE_SHARE * largest), LINE_TOLERANCE_MAX)
+
+
 def _text_lines_outside(page: Any, tables: list[Fragment]) -> list[Line]:
     boxes = [(t.x0, t.top, t.x1, t.bottom) for t in tables]
 
@@ -137,7 +155,7 @@ def _text_lines_outside(page: Any, tables: list[Fragment]) -> list[Line]:
 
     text_page = page.filter(outside) if boxes else page
     lines = []
-    for raw in text_page.extract_text_lines(return_chars=True):
+    for raw in text_page.extract_text_lines(return_chars=True, y_tolerance=_line_tolerance(text_page.chars)):
         text = clean_line(raw["text"])
         if text:
             size = median_size(raw["chars"])
@@ -168,9 +186,31 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
                 open_table = None
                 pending.append(TextBlock(text="\n".join(item), page=page.number))
     blocks: list[Block] = [to_raw_table(b) if isinstance(b, Fragment) else b for b in pending]
+    web = cut_report(blocks)  # a web page printed to PDF: the report without the site around it
+    if web is not None:
+        _drop_pages_after(web.last_page, pages, problems)
+        return ExtractedDocument(
+            format="pdf",
+            blocks=web.blocks,
+            title=web.title,
+            page_count=len(pages),
+            problems=problems,
+            metadata=web.metadata,
+        )
     return ExtractedDocument(
         format="pdf", blocks=blocks, title=_title(pages), page_count=len(pages), problems=problems
     )
+
+
+def _drop_pages_after(last: int | None, pages: list[PageContent], problems: list[str]) -> None:
+    """Pages after the site footer of a printed web page hold no report: their problems (an image of
+    a broken frame, no text) are not the report's, and they are never sent to OCR."""
+    if last is None:
+        return
+    for page in pages:
+        if page.number > last:
+            page.has_images = False
+            problems[:] = [p for p in problems if not p.startswith(f"page {page.number}:")]
 
 
 def _page_items(page: PageContent) -> list[Fragment | list[str]]:

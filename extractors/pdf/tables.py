@@ -126,8 +126,21 @@ def missing_bottom_rule(
 # --------------------------------------------------------------------------------------
 
 
+MIN_SHARED_BOUNDS = 3  # column bounds a narrower continuation must share with the table it continues
+
+
 def same_extent(a: Fragment, b: Fragment) -> bool:
-    return abs(a.x0 - b.x0) <= X_TOLERANCE and abs(a.x1 - b.x1) <= X_TOLERANCE
+    """True when `b` lies on `a`'s columns: the same outer edges, or the same right edge and a left
+    edge on one of `a`'s column bounds with more bounds shared (the columns left of it hold merged
+    labels running on from the previous page, drawn without rules, so pdfplumber starts the table
+    one column in)."""
+    if abs(a.x1 - b.x1) > X_TOLERANCE:
+        return False
+    if abs(a.x0 - b.x0) <= X_TOLERANCE:
+        return True
+    shared = sum(any(abs(x - y) <= X_TOLERANCE for y in a.xs) for x in b.xs)
+    on_a_bound = any(abs(b.x0 - y) <= X_TOLERANCE for y in a.xs)
+    return b.x0 > a.x0 and on_a_bound and shared >= MIN_SHARED_BOUNDS + 1
 
 
 def _index(bounds: Sequence[float], x: float) -> int:

@@ -117,6 +117,17 @@ def is_invisible_graphic(obj: Obj) -> bool:
     return not fill or _is_white(obj.get("non_stroking_color"))
 
 
+BACKGROUND_MIN_SIDE = 3.0  # pt: a filled rect this wide and tall is a shaded area, not a drawn rule
+
+
+def is_background_fill(obj: Obj) -> bool:
+    """A filled, unstroked rect with both sides wider than a rule: page or cell shading (a printed web
+    page's content box, a shaded header cell). Its outline is no border: the rules are drawn apart."""
+    if obj.get("object_type") != "rect" or not obj.get("fill") or obj.get("stroke"):
+        return False
+    return float(obj["width"]) > BACKGROUND_MIN_SIDE and float(obj["height"]) > BACKGROUND_MIN_SIDE
+
+
 def unreadable_chars(chars: Iterable[Obj]) -> int:
     """How many chars came out as `(cid:NNN)` or U+FFFD."""
     return sum(1 for c in chars if c["text"].startswith("(cid:") or "\ufffd" in c["text"])
