@@ -160,8 +160,8 @@ def cmd_run(
     return summary.exit_code()
 
 
-def start_watchdog(limit: float) -> None:
-    """Past the run limit (plus a grace period) a run that did not stop itself is ended.
+def start_watchdog(limit: float, grace: float | None = None) -> None:
+    """Past the run limit plus `grace` (10 %, at least 300 s) a run that did not stop itself is ended.
 
     The flow stops starting counties and documents at the limit; this catches a run stuck in
     something that never returns. Written files stay (each was replaced atomically), the lock
@@ -174,7 +174,8 @@ def start_watchdog(limit: float) -> None:
         sys.stderr.flush()
         os._exit(EXIT_COUNTY_FAILED)
 
-    grace = max(300.0, limit * 0.1)
+    if grace is None:
+        grace = max(300.0, limit * 0.1)
     timer = threading.Timer(limit + grace, stop)
     timer.daemon = True
     timer.start()

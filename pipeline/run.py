@@ -6,6 +6,7 @@ nothing here imports Prefect.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import PIPELINE_VERSION
-from pipeline.crawl.county import CrawlResult, FailedDocument, FetchedDocument, crawl_source
+from pipeline.crawl.county import CrawlError, CrawlResult, FailedDocument, FetchedDocument, crawl_source
 from pipeline.crawl.health import health_path, update_health
 from pipeline.crawl.pages import link_format
 from pipeline.crawl.sources import Source
@@ -107,7 +108,11 @@ def process_county(source: Source, ctx: RunContext, progress: Progress | None = 
     try:
         return county_path(source, ctx, progress or (lambda _msg: None))
     except Exception as exc:
-        return not_finished(source, f"crashed ({type(exc).__name__}: {exc}); old rows kept")
+        why = f"crashed ({type(exc).__name__}: {exc}); old rows kept"
+        crash = CrawlResult(source.region_code, listing_ok=False, errors=[CrawlError("", "county", why)])
+        with contextlib.suppress(OSError):
+            update_health(ctx.health_path, source.region_code, crash)
+        return not_finished(source, why)
 
 
 def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary:

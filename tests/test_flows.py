@@ -382,3 +382,19 @@ def test_every_listed_report_is_a_row_and_two_bodies_never_share_one(tmp_path: P
     failed_urls = load_health(health_path(output))["370323"]["failed_urls"]
     assert [u for u in failed_urls if "/t/a/enc.pdf: the body does not match its Content-Encoding" in u]
     assert [e for e in summary.counties[0].errors if "/t/a/enc.pdf" in e]
+
+
+def test_a_county_that_crashes_is_recorded_and_the_others_are_written(
+    faulty_demo: tuple[Path, PortalState], tmp_path: Path
+) -> None:
+    shutil.copytree(faulty_demo[0] / "output", tmp_path / "output")
+    broken = tmp_path / "output" / "reports" / "370321.parquet"
+    broken.write_bytes(b"PAR1 this is no longer a Parquet file")
+    output, summary = faulted_run(faulty_demo, tmp_path, {}, counties=["370321", "370323"])
+    crashed, written = summary.counties
+    assert summary.exit_code() == 1 and written.written and not crashed.written
+    assert crashed.stopped is not None and crashed.stopped.startswith("crashed (")
+    assert broken.read_bytes() == b"PAR1 this is no longer a Parquet file"  # nothing else written over it
+    health = load_health(health_path(output))
+    assert "crashed (" in health["370321"]["last_error"] and health["370321"]["consecutive_failures"] == 1
+    assert health["370323"]["consecutive_failures"] == 0

@@ -246,3 +246,18 @@ def test_the_lock_is_released_when_its_holder_dies(tmp_path: Path) -> None:
         except OutputLocked:
             assert time.monotonic() < deadline, "lock still held after its holder was killed"
             time.sleep(0.1)
+
+
+def test_a_run_stuck_past_its_limit_is_ended_by_the_watchdog_and_frees_the_lock(tmp_path: Path) -> None:
+    stuck = subprocess.Popen(
+        [PYTHON, "-c", "import sys,time; from pathlib import Path\n"
+         "from pipeline.cli import start_watchdog\nfrom pipeline.store.parquet import output_lock\n"
+         "with output_lock(Path(sys.argv[1])):\n start_watchdog(0.5, grace=0.5)\n"
+         " print('stuck', flush=True); time.sleep(600)", str(tmp_path)],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out, err = stuck.communicate(timeout=120)
+    assert stuck.returncode == 1 and out.strip() == "stuck"
+    assert "nianbao: the run went 0 s past its 0 s limit; stopped" in err, err
+    with output_lock(tmp_path):
+        pass
