@@ -43,29 +43,22 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
 
 
 def _profile_score(binary: np.ndarray, degrees: float) -> float:
-    """How sharply the rows of ink separate at this angle (text lines and rules line up when upright)."""
-    rows = rotate(binary, degrees).sum(axis=1, dtype=np.float64)
-    return float(np.square(np.diff(rows)).sum())
-
-
-def skew_angle(grey: np.ndarray) -> float:
-    """The rotation that makes the page's text lines and rules horizontal (search, then refine)."""
-    scale = SKEW_WIDTH / grey.shape[1]
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    binary = cv2.bitwise_not(ink(small))  # rotate() fills with 255: work on inverted ink
-    binary = cv2.bitwise_not(binary)
-    angles = np.arange(-MAX_SKEW, MAX_SKEW + SKEW_STEP / 2, SKEW_STEP * 3)
-    best = max(angles, key=lambda a: _profile_score_ink(binary, float(a)))
-    fine = np.arange(best - SKEW_STEP * 3, best + SKEW_STEP * 3.01, SKEW_STEP / 2)
-    return float(max(fine, key=lambda a: _profile_score_ink(binary, float(a))))
-
-
-def _profile_score_ink(binary: np.ndarray, degrees: float) -> float:
+    """How sharply the rows of ink separate at this angle (text lines and rules line up when level)."""
     h, w = binary.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     turned = cv2.warpAffine(binary, matrix, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
     rows = turned.sum(axis=1, dtype=np.float64)
     return float(np.square(np.diff(rows)).sum())
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The rotation that makes the page's text lines and rules level: a coarse search, then a fine one."""
+    scale = SKEW_WIDTH / grey.shape[1]
+    binary = ink(cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
+    coarse = np.arange(-MAX_SKEW, MAX_SKEW + SKEW_STEP, SKEW_STEP * 3)
+    best = max(coarse, key=lambda a: _profile_score(binary, float(a)))
+    fine = np.arange(best - SKEW_STEP * 3, best + SKEW_STEP * 3.01, SKEW_STEP / 2)
+    return float(max(fine, key=lambda a: _profile_score(binary, float(a))))
 
 
 def upright(grey: np.ndarray) -> tuple[np.ndarray, float]:
