@@ -6,7 +6,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from extractors.model import RawCell, RawTable
-from pipeline.normalize.tables import classify_table, detect_template, parse_tables, request_row_key
+from pipeline.normalize.tables import (
+    TablesResult,
+    classify_table,
+    detect_template,
+    parse_tables,
+    request_row_key,
+)
 from pipeline.normalize.template import REQUEST_ROWS
 from pipeline.normalize.text import PrintedValue, fold, parse_number, read_value
 
@@ -180,4 +186,64 @@ def test_a_missing_row_shifts_nothing() -> None:
     result = parse_tables([RawTable(tuple(rows), 1, "test")])
     keys = [c.row_key for c in result.cells if c.column_key == "natural_person"]
     assert keys == [k for k, _ in REQUEST_ROWS["2021"] if k != "denied.internal_affairs"]
+    assert not result.doubtful
+
+
+def _keys(rows: list[tuple[RawCell, ...]]) -> tuple[list[str], TablesResult]:
+    result = parse_tables([RawTable(tuple(rows), 1, "test")])
+    return [c.row_key for c in result.cells if c.column_key == "natural_person"], result
+
+
+def _relabel(row: tuple[RawCell, ...], col: int, text: str | None) -> tuple[RawCell, ...]:
+    cells = list(row)
+    cells[col] = RawCell(text, 1)
+    return tuple(cells)
+
+
+def test_an_added_row_is_kept_unmapped_and_the_rows_after_it_still_map() -> None:
+    rows = list(requests_grid("2021").rows)
+    extra = tuple(RawCell(t, 1) for t in [None, None, "9.属于其他情形", "1", "0", "0", "0", "0", "0", "1"])
+    rows.insert(3 + 12, extra)  # after 8.属于行政查询事项
+    keys, result = _keys(rows)
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"]]
+    assert {c.raw_label for c in result.cells if c.row_key == "unmapped"} == {"9.属于其他情形"}
+
+
+def test_dropped_and_added_characters_and_stray_spaces_still_map() -> None:
+    rows = list(requests_grid("2021").rows)
+    rows[3 + 13] = _relabel(rows[3 + 13], 2, "2.没有现成信息需另行制 作")  # 要 dropped, a space
+    rows[3 + 14] = _relabel(rows[3 + 14], 2, "3. 补正后申请内容仍然不明确")  # 然 added
+    keys, result = _keys(rows)
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"]]
+    assert not result.doubtful  # their words still name their rows
+
+
+def test_rows_printed_out_of_order_keep_their_own_keys_and_say_so() -> None:
+    rows = list(requests_grid("2021").rows)
+    rows[3 + 15], rows[3 + 16] = rows[3 + 16], rows[3 + 15]  # 2.重复申请 printed before 1.信访…
+    keys, result = _keys(rows)
+    want = [k for k, _ in REQUEST_ROWS["2021"]]
+    want[15], want[16] = want[16], want[15]
+    assert keys == want
+    assert any("order" in d for d in result.doubtful)
+
+
+def test_a_label_split_over_two_printed_rows_is_one_row() -> None:
+    rows = list(requests_grid("2021").rows)
+    values = [c.text for c in rows[3 + 13][3:]]
+    upper = tuple(RawCell(t, 1) for t in [None, None, "2.没有现成信息需要", "", "", "", "", "", "", ""])
+    lower = tuple(RawCell(t, 2) for t in [None, None, "另行制作", *values])
+    rows[3 + 13 : 3 + 14] = [upper, lower]
+    keys, result = _keys(rows)
+    assert keys == [k for k, _ in REQUEST_ROWS["2021"]]
+    assert not result.doubtful
+
+
+def test_the_one_row_other_of_the_2019_template_in_a_2021_table() -> None:
+    rows = list(requests_grid("2021").rows)
+    other = next(i for i, r in enumerate(rows) if any((c.text or "").startswith("（六）") for c in r))
+    one_row = tuple(RawCell(t, 1) for t in [None, "（六）其他处理", "", "0", "0", "0", "0", "0", "0", "0"])
+    rows[other : other + 3] = [one_row]
+    keys, result = _keys(rows)
+    assert "other" in keys and not any(k.startswith("other.") for k in keys)
     assert not result.doubtful
