@@ -24,7 +24,7 @@ def cmd_demo(output: Path) -> int:
         sources = output.resolve().parent / f".{output.name}-demo-sources.yaml"
         sources.parent.mkdir(parents=True, exist_ok=True)
         sources.write_text(text, encoding="utf-8")
-        return cmd_run(sources, output, None)
+        return cmd_run(sources, str(output), None)
 
 
 def main(argv: list[str] | None = None) -> int:
