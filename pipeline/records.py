@@ -116,9 +116,22 @@ def _missing_rows(template: str, tables: TablesResult) -> list[str]:
             f"tables: requests rows {', '.join(other)} printed as one row （六）其他处理 "
             "(its cells kept as row other)"
         )
-    return out + [
-        f"tables: {table} rows not found: {', '.join(rows)}" for table, rows in missing.items() if rows
+    return (
+        out
+        + [f"tables: {table} rows not found: {', '.join(rows)}" for table, rows in missing.items() if rows]
+        + _missing_columns(template, tables, mapped)
+    )
+
+
+def _missing_columns(template: str, tables: TablesResult, rows: set[tuple[str, str]]) -> list[str]:
+    """Cells of rows that were found whose column no printed column mapped to."""
+    cells = {(c.table_key, c.row_key, c.column_key) for c in tables.cells}
+    missing = [
+        f"{row}.{col}"
+        for table, row, col in canonical_cells(template)
+        if (table, row) in rows and (table, row, col) not in cells
     ]
+    return [f"tables: cells not found (column not mapped): {', '.join(missing)}"] if missing else []
 
 
 def _missing_parts(template: str, tables: TablesResult, sections: list[Section]) -> list[str]:
