@@ -15,7 +15,7 @@ from extractors.pdf.fragment import NUMBER, X_TOLERANCE, Fragment, merge_bounds,
 from extractors.pdf.text import clean_cell_text
 
 RULE_MIN_WIDTH = 20.0
-MAX_ROW_HEIGHT = 120.0  # pt between two rules of one table (a row of wrapped labels is far less)
+MAX_RULE_GAP = 120.0  # pt between two rules of one table (a row of wrapped labels is far less)
 WORD_GAP = 6.0  # pt: words closer than this on a row are one printed cell
 
 
@@ -54,7 +54,7 @@ def rule_stacks(rules: Sequence[Rule]) -> list[list[Rule]]:
         overlap = min(rule.x1, last.x1) - max(rule.x0, last.x0) if last else 0.0
         if (
             last
-            and rule.y - last.y <= MAX_ROW_HEIGHT
+            and rule.y - last.y <= MAX_RULE_GAP
             and overlap > 0.5 * min(rule.x1 - rule.x0, last.x1 - last.x0)
         ):
             stacks[-1].append(rule)

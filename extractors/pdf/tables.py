@@ -27,7 +27,9 @@ from extractors.pdf.rules import rule_only_fragments
 
 MIN_EDGES = 4
 SNAP = 3.0  # pt: pdfplumber's snap/join tolerance; a vertical rule this far past the top rule is normal
-MAX_ROW_HEIGHT = 120.0  # pt: how far above a table's first rule a row cut from the previous page may start
+# pt: how far past a table's first (last) rule a row that a page break left without its rule above
+# (below) may reach
+MAX_UNRULED_ROW = 120.0
 T = TypeVar("T")
 _LABEL_START = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[.、．])"
@@ -75,7 +77,7 @@ def missing_top_rule(
         e
         for e in edges
         if e["orientation"] == "v"
-        and top - MAX_ROW_HEIGHT <= float(e["top"]) < top - SNAP <= float(e["bottom"])
+        and top - MAX_UNRULED_ROW <= float(e["top"]) < top - SNAP <= float(e["bottom"])
         and any(abs(float(e["x0"]) - x) <= X_TOLERANCE for x in columns)
     ]
     if len(risers) < 2:
@@ -106,7 +108,7 @@ def missing_bottom_rule(
         e
         for e in edges
         if e["orientation"] == "v"
-        and float(e["top"]) <= bottom + SNAP < float(e["bottom"]) <= bottom + MAX_ROW_HEIGHT
+        and float(e["top"]) <= bottom + SNAP < float(e["bottom"]) <= bottom + MAX_UNRULED_ROW
         and any(abs(float(e["x0"]) - x) <= X_TOLERANCE for x in columns)
     ]
     if len(fallers) < 2:
