@@ -22,7 +22,7 @@ from pipeline.normalize.template import (
     canonical_cells,
 )
 from pipeline.normalize.text import fold, is_blank
-from pipeline.normalize.titles import normalize_agency, parse_report_title
+from pipeline.normalize.titles import is_cut_title, normalize_agency, parse_report_title
 from pipeline.store.schema import (
     TABLE_KEYS,
     CheckRecord,
@@ -69,7 +69,7 @@ class Identity:
 
 def _usable_listing(title: str | None) -> str | None:
     """The listed title unless it was cut (…): a cut title may have lost the agency or year."""
-    return title if title and "…" not in title and "..." not in title else None
+    return title if title and not is_cut_title(title) else None
 
 
 def identify(doc: ExtractedDocument, meta: DocumentMeta) -> Identity:
@@ -215,9 +215,27 @@ def build_report(
         )
         for c in run_checks(values, template, tables.found, blanks)
     ]
+    records.report = name_ocr_check_failures(records)
     add_sections(records, sections, with_nlp)
     records.checks += prose_checks(records)
     return records
+
+
+def name_ocr_check_failures(records: ReportRecords) -> ReportRecord:
+    """An identity failing on numbers read by OCR may be a misread: named in `error`, report partial."""
+    report = records.report
+    if not any(f.strategy == "ocr" for f in records.facts):
+        return report
+    failed = [
+        f"checks: {c.rule} fails on numbers read by OCR (sum {c.expected:g}, printed {c.actual:g})"
+        for c in records.checks
+        if c.passed is False and c.expected is not None and c.actual is not None
+    ]
+    if not failed:
+        return report
+    error = "; ".join([report.error, *failed] if report.error else failed)
+    status = "partial" if report.status == "ok" else report.status
+    return dataclasses.replace(report, error=error, status=status)
 
 
 def fact_record(report: ReportRecord, cell: Cell) -> FactRecord:
