@@ -222,3 +222,22 @@ def test_a_doubtful_cell_becomes_null_with_its_raw_kept_and_named() -> None:
 def test_cell_confidence_survives_the_extraction_cache() -> None:
     doc = ExtractedDocument(format="pdf", blocks=[RawTable(((RawCell("7", 1, 0.93),),), 1, "ocr")])
     assert doc_from_json(json.loads(json.dumps(doc_to_json(doc)))).tables[0].rows[0][0].confidence == 0.93
+
+
+def _review_report(strategy: str) -> ReportRecords:
+    """A report whose one table (review/litigation) prints a review total that is not the sum."""
+    header = (RawCell("行政复议"), *[RawCell(None)] * 4, RawCell("行政诉讼"), *[RawCell(None)] * 9)
+    numbers = [1, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]  # review: 1+0+0+0 printed as total 2
+    values = tuple(RawCell(str(v), 1, 0.999 if strategy == "ocr" else None) for v in numbers)
+    doc = ExtractedDocument(format="pdf", blocks=[RawTable((header, values), 1, strategy)], page_count=1)
+    meta = DocumentMeta("000000", "0" * 64, "pdf")
+    return build_report(doc, meta, "ocr-test", dt.datetime.now(dt.UTC), with_nlp=False)
+
+
+def test_a_failed_identity_on_ocr_numbers_is_named_and_the_report_partial() -> None:
+    ocr = _review_report("ocr").report
+    assert "checks: review_litigation.total.review fails on numbers read by OCR (sum 1, printed 2)" in (
+        ocr.error or ""
+    )
+    assert ocr.status == "partial"
+    assert "read by OCR" not in (_review_report("lines").report.error or "")
