@@ -1,7 +1,7 @@
 """Text helpers shared by the HTML and DOCX extractors, and the "textgrid" table reader.
 
-* `normalize_text` / `join_fragments`: whitespace normalisation that knows Chinese text has no
-  spaces between words, so a line wrap inside a cell must not become a space.
+* `join_fragments`: the lines of one cell joined, knowing Chinese text has no spaces between words,
+  so a line wrap inside a cell must not become a space (spaces as in `extractors.textnorm`).
 * `split_textgrids`: finds tables laid out as text lines (each cell starts a new line with a tab,
   long cells wrap onto further lines, a blank line ends a row), the layout of pages whose table
   survives only as text (see `shared/seeds/`).
@@ -10,43 +10,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from extractors.model import RawCell, RawTable
-
-# CJK ideographs, CJK/full-width punctuation and the quotes/dashes Chinese text uses.
-_CJK_CLASS = (
-    "\u2e80-\u2fdf\u3001-\u303f\u3040-\u9fff\uf900-\ufaff\ufe10-\ufe1f\ufe30-\ufe4f"
-    "\uff01-\uffef\u2018\u2019\u201c\u201d\u2014\u2026\u00b7\U00020000-\U0003134f"
-)
-_CJK_CHAR = re.compile(f"[{_CJK_CLASS}]")
-_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK_CLASS}]) (?=[{_CJK_CLASS}])")
-# Every kind of space a Chinese web page or Word file uses, including the full-width U+3000.
-_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
-
-
-def is_cjk(char: str) -> bool:
-    return bool(_CJK_CHAR.fullmatch(char))
-
-
-def normalize_text(text: str) -> str:
-    """Collapse all whitespace to single spaces, drop spaces between two CJK characters, trim."""
-    text = _SPACES.sub(" ", _INVISIBLE.sub("", text)).strip()
-    return _SPACE_BETWEEN_CJK.sub("", text)
-
-
-def is_blank(text: str) -> bool:
-    # str.strip() already treats U+00A0 and U+3000 as whitespace.
-    return not _INVISIBLE.sub("", text).strip()
+from extractors.textnorm import is_blank, is_cjk, normalize_spaces
 
 
 def join_fragments(fragments: Iterable[str]) -> str:
     """Join the lines of one cell: nothing next to a CJK character, a space between Latin/digit runs."""
     out = ""
-    for fragment in (normalize_text(f) for f in fragments):
+    for fragment in (normalize_spaces(f) for f in fragments):
         if not fragment:
             continue
         if out and not is_cjk(out[-1]) and not is_cjk(fragment[0]):

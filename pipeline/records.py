@@ -21,7 +21,7 @@ from pipeline.normalize.template import (
     REVIEW_ROWS,
     canonical_cells,
 )
-from pipeline.normalize.text import fold, is_blank
+from pipeline.normalize.text import fold, is_blank_cell
 from pipeline.normalize.titles import is_cut_title, normalize_agency, parse_report_title
 from pipeline.store.schema import (
     TABLE_KEYS,
@@ -208,7 +208,9 @@ def build_report(
     records.facts = [fact_record(report, c) for c in tables.cells]
     mapped = [c for c in tables.cells if c.row_key != "unmapped"]
     values = {(c.table_key, c.row_key, c.column_key): c.value for c in mapped}
-    blanks = {(c.table_key, c.row_key, c.column_key) for c in mapped if c.value is None and is_blank(c.raw)}
+    blanks = {
+        (c.table_key, c.row_key, c.column_key) for c in mapped if c.value is None and is_blank_cell(c.raw)
+    }
     records.checks = [
         CheckRecord(
             report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual, c.assumed_zero, c.note

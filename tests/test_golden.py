@@ -18,7 +18,7 @@ import pytest
 from extractors import registry
 from pipeline.extract.worker import extract_file, sha256_file
 from pipeline.normalize.checks import run_checks
-from pipeline.normalize.text import is_blank
+from pipeline.normalize.text import is_blank_cell
 from pipeline.records import DocumentMeta, build_report
 from pipeline.store.schema import ReportRecords
 
@@ -145,7 +145,7 @@ def test_checks_agree_with_the_checks_of_the_generator_numbers(case: Path) -> No
     blanks = {
         (f["table_key"], f["row_key"], f["column_key"])
         for f in facts
-        if f["value"] is None and is_blank(f["raw"])
+        if f["value"] is None and is_blank_cell(f["raw"])
     }
     tables = {f["table_key"] for f in expected["facts"]}
     want = {

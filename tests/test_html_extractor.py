@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from extractors.html import candidate_encodings, decode_html, extract
 from extractors.model import ExtractedDocument, RawTable, TextBlock
-from extractors.textgrid import SpanCell, build_grid, join_fragments, normalize_text, split_textgrids
+from extractors.textgrid import SpanCell, build_grid, join_fragments, split_textgrids
+from extractors.textnorm import normalize_spaces
 from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -376,8 +377,8 @@ texts = st.text(alphabet=st.sampled_from(["政", "府", "1", "a", " ", "\u3000",
 
 
 @given(texts)
-def test_normalize_text_is_idempotent(text: str) -> None:
-    assert normalize_text(normalize_text(text)) == normalize_text(text)
+def test_normalize_spaces_is_idempotent(text: str) -> None:
+    assert normalize_spaces(normalize_spaces(text)) == normalize_spaces(text)
 
 
 @given(st.lists(texts, max_size=5))

@@ -26,7 +26,8 @@ from lxml import etree
 from extractors.docx.package import MAX_PART_BYTES as MAX_PART_BYTES  # re-exported for tests
 from extractors.docx.package import DocxError, open_package
 from extractors.model import Block, ExtractedDocument, RawCell, RawTable, TextBlock
-from extractors.textgrid import build_grid_from_rows, join_fragments, normalize_text
+from extractors.textgrid import build_grid_from_rows, join_fragments
+from extractors.textnorm import normalize_spaces
 
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 # Deleted revisions, field codes and properties: never printed text.
@@ -210,7 +211,7 @@ class _Reader:
     def paragraph_blocks(self, p: etree._Element) -> Iterator[Block]:
         lines, boxes = self.paragraph_lines(p)
         for line in lines:
-            if text := normalize_text(line):
+            if text := normalize_spaces(line):
                 yield TextBlock(text, page=None)
         for box in boxes:
             yield from self.body_blocks(box)

@@ -21,15 +21,8 @@ from extractors.html.decode import candidate_encodings as candidate_encodings  #
 from extractors.html.decode import decode_html
 from extractors.model import Block, ExtractedDocument, RawTable, TextBlock
 from extractors.portal import published_from_meta, published_from_text
-from extractors.textgrid import (
-    CELL_MARK,
-    SpanCell,
-    build_grid,
-    is_blank,
-    join_fragments,
-    normalize_text,
-    split_textgrids,
-)
+from extractors.textgrid import CELL_MARK, SpanCell, build_grid, join_fragments, split_textgrids
+from extractors.textnorm import is_blank, normalize_spaces
 
 # ---- finding the report body --------------------------------------------------------------
 
@@ -61,7 +54,7 @@ def _heading_anchors(root: HtmlElement) -> list[HtmlElement]:
         if not isinstance(el.tag, str):
             continue
         is_report_table = el.tag == "table" and any(w in el.text_content() for w in _REPORT_TABLE_WORDS)
-        is_heading = bool(el.text) and _HEADING.match(normalize_text(el.text_content())[:40]) is not None
+        is_heading = bool(el.text) and _HEADING.match(normalize_spaces(el.text_content())[:40]) is not None
         if is_report_table or is_heading:
             anchors.append(el)
     return anchors
@@ -150,7 +143,7 @@ def _is_junk(el: HtmlElement) -> bool:
         return True
     if el.tag not in _JUNK_TEXT_TAGS:
         return False
-    return normalize_text(el.text_content()[:40]).startswith(_JUNK_TEXT)
+    return normalize_spaces(el.text_content()[:40]).startswith(_JUNK_TEXT)
 
 
 def _is_layout_table(table: HtmlElement) -> bool:
@@ -231,7 +224,7 @@ def body_to_lines(body: Body) -> list[str | RawTable]:
 
 def _cell_text(cell: HtmlElement) -> str:
     if len(cell) == 0:
-        return normalize_text(cell.text or "")
+        return normalize_spaces(cell.text or "")
     lines = _Lines()
     lines.buf.append(cell.text or "")
     for child in cell:
@@ -268,13 +261,13 @@ _SITE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|--?|—+|–)\s*")
 
 def _title_candidates(root: HtmlElement) -> Iterator[str]:
     for el in root.xpath("//h1|//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]"):
-        text = normalize_text(el.text_content())
+        text = normalize_spaces(el.text_content())
         if 0 < len(text) <= 120:
             yield text
 
 
 def _strip_site_name(title: str) -> str:
-    parts = [p for p in _SITE_SEPARATOR.split(normalize_text(title)) if p]
+    parts = [p for p in _SITE_SEPARATOR.split(normalize_spaces(title)) if p]
     with_report = [p for p in parts if "报告" in p]
     return (with_report or parts or [""])[0]
 
@@ -309,7 +302,7 @@ def _text_outside(root: HtmlElement, body: HtmlElement) -> str:
         texts.append(el.text or "")
         stack.extend(reversed(list(el)))
         texts.append(el.tail or "")
-    return normalize_text(" ".join(texts))
+    return normalize_spaces(" ".join(texts))
 
 
 def page_metadata(root: HtmlElement, body: HtmlElement) -> dict[str, str]:
@@ -331,7 +324,7 @@ def items_to_blocks(items: list[str | RawTable]) -> list[Block]:
     for item in items:
         if isinstance(item, RawTable):
             blocks.append(item)
-        elif text := normalize_text(item):
+        elif text := normalize_spaces(item):
             blocks.append(TextBlock(text, page=None))
     return blocks
 

@@ -9,48 +9,26 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from extractors.textnorm import CJK_CLASS, SPACE_CLASS, fold_radicals
+
 Obj = Mapping[str, Any]
 
 
-def _radical_table() -> dict[int, str]:
-    """Kangxi radicals, CJK radical supplement and compatibility ideographs -> unified ideographs.
-
-    Built from NFKC one code point at a time, so only these blocks are folded: blanket NFKC would
-    also turn full-width punctuation and digits of the template labels into ASCII.
-    """
-    table: dict[int, str] = {}
-    for start, end in ((0x2E80, 0x2EFF), (0x2F00, 0x2FDF), (0xF900, 0xFAFF)):
-        for cp in range(start, end + 1):
-            folded = unicodedata.normalize("NFKC", chr(cp))
-            if folded != chr(cp) and len(folded) == 1:
-                table[cp] = folded
-    return table
-
-
-RADICALS = _radical_table()
-_CJK_OR_FULLWIDTH = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_LATIN_SPACE_LATIN = re.compile(r"(?<=[A-Za-z0-9])\s+(?=[A-Za-z0-9])")
-_HSPACE_NEAR_CJK = re.compile(
-    rf"(?<=[{_CJK_OR_FULLWIDTH}])[ \t\u3000]+|[ \t\u3000]+(?=[{_CJK_OR_FULLWIDTH}])"
-)
-_SPACES = re.compile(r"\s+")
-
-
-def normalize_radicals(text: str) -> str:
-    return text.translate(RADICALS)
+_LATIN_SPACE_LATIN = re.compile(f"(?<=[A-Za-z0-9])[{SPACE_CLASS}]+(?=[A-Za-z0-9])")
+_HSPACE_NEAR_CJK = re.compile(f"(?<=[{CJK_CLASS}])[ \t\u3000]+|[ \t\u3000]+(?=[{CJK_CLASS}])")
+_SPACES = re.compile(f"[{SPACE_CLASS}]+")
 
 
 def clean_cell_text(text: str | None) -> str | None:
     """Cell text on one line: breaks and spaces dropped unless they sit between two Latin/digit runs."""
     if text is None:
         return None
-    text = normalize_radicals(text).strip()
+    text = fold_radicals(text).strip()
     # Spaces between two Latin/digit runs survive as one space (a placeholder keeps them apart);
     # every other break or space is a wrap or letter-spacing and goes.
     text = _LATIN_SPACE_LATIN.sub("\x00", text)
@@ -59,7 +37,7 @@ def clean_cell_text(text: str | None) -> str | None:
 
 def clean_line(text: str) -> str:
     """A body-text line: spaces next to CJK characters (letter-spacing, '2024 年') removed."""
-    return _HSPACE_NEAR_CJK.sub("", normalize_radicals(text)).strip()
+    return _HSPACE_NEAR_CJK.sub("", fold_radicals(text)).strip()
 
 
 # --------------------------------------------------------------------------------------

@@ -11,12 +11,12 @@ the report's first words, and everything from the first footer line after the la
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extractors.model import Block, TextBlock
 from extractors.portal import is_metadata_line, published_from_text
+from extractors.textnorm import fold
 
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,20}(?:信息公开|政务公开).{0,12}(?:报告|年报)$")
@@ -47,10 +47,6 @@ class WebPageReport:
     last_page: int | None = None  # the page the site's footer starts on: later pages are no report
 
 
-def _fold(line: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
-
-
 def _lines(blocks: Sequence[Block]) -> list[tuple[int, int, str]]:
     """(block index, line index, line) of every text line."""
     return [
@@ -70,10 +66,10 @@ def _title_at(lines: list[tuple[int, int, str]], blocks: Sequence[Block]) -> tup
             return None
         if is_metadata_line(line):
             continue
-        if not _YEAR.search(_fold(line)):
+        if not _YEAR.search(fold(line)):
             continue  # a title names its year on its first line ("…2023年政府信息公开年度" / "报告")
         for n in (1, 2, 3):
-            text = "".join(_fold(ln) for _, _, ln in lines[k : k + n])
+            text = "".join(fold(ln) for _, _, ln in lines[k : k + n])
             if len(text) <= TITLE_MAX_CHARS and _TITLE.search(text):
                 return k, n, text
     return None
@@ -82,7 +78,7 @@ def _title_at(lines: list[tuple[int, int, str]], blocks: Sequence[Block]) -> tup
 def _starts_report(line: str) -> bool:
     """A line of the report's own words: neither portal metadata nor chrome, and longer than a
     button or a link."""
-    folded = _fold(line)
+    folded = fold(line)
     return len(folded) > CHROME_MAX_CHARS and not is_metadata_line(line) and not _CHROME_LINE.match(folded)
 
 
@@ -115,7 +111,7 @@ def cut_report(blocks: list[Block]) -> WebPageReport | None:
         for i, line in enumerate(block.text.split("\n")):
             if b == start_block and i < start_line:
                 continue
-            folded = _fold(line)
+            folded = fold(line)
             if title_lines > 0:
                 title_lines -= 1
                 out.append(line)

@@ -1,41 +1,24 @@
-"""Text folding and number parsing: the one place that decides what a printed cell means."""
+"""Number parsing and cell text on top of `extractors.textnorm`: the one place that decides what a
+printed cell means."""
 
 from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 
-_WS = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
-_CJK = "\u3400-\u9fff\uf900-\ufaff"
-_CJK_BREAK = re.compile(rf"(?<=[{_CJK}，。、；：！？（）《》“”])\s+(?=[{_CJK}，。、；：！？（）《》“”])")
+from extractors.textnorm import drop_spaces_between_cjk
+from extractors.textnorm import fold as fold  # re-exported: the pipeline folds labels through here
+
 # Printed forms that mean "no number here": blank, dashes, slashes, 无.
 _NULL_FORMS = frozenset({"", "-", "--", "—", "——", "–", "/", "\\", "无", "空", "－", "／", "─", "一"})
-
-
-def fold(text: str) -> str:
-    """Fold a label for matching: NFKC, no whitespace at all (idempotent).
-
-    Removing whitespace can bring a combining mark next to a letter it then composes with
-    (NFKC turns "´" into a space plus a combining accent), so fold until nothing changes.
-    """
-    folded = _WS.sub("", unicodedata.normalize("NFKC", text))
-    while (again := _WS.sub("", unicodedata.normalize("NFKC", folded))) != folded:
-        folded = again
-    return folded
-
-
-def squash_cjk_breaks(text: str) -> str:
-    """Remove whitespace (line-wrap breaks, spaces) between two CJK characters or CJK punctuation."""
-    return _CJK_BREAK.sub("", text)
 
 
 def clean_cell(text: str | None) -> str | None:
     """Cell text as printed, trimmed, with wrap breaks inside CJK runs removed."""
     if text is None:
         return None
-    return squash_cjk_breaks(text.replace("\r", "")).strip(" \t\n\u3000\u00a0")
+    return drop_spaces_between_cjk(text.replace("\r", "")).strip(" \t\n\u3000\u00a0")
 
 
 # A printed number as published: sign, digits (thousands grouped or not), decimals, then optionally a
@@ -64,8 +47,7 @@ class PrintedValue:
 
 def _number_form(raw: str) -> str:
     """NFKC (full-width digits, signs and brackets to ASCII), no whitespace, minus signs unified."""
-    text = _WS.sub("", unicodedata.normalize("NFKC", raw))
-    return text.replace("−", "-").replace("﹢", "+").replace("﹣", "-")
+    return fold(raw).replace("−", "-").replace("﹢", "+").replace("﹣", "-")
 
 
 def read_value(raw: str | None) -> PrintedValue:
@@ -92,7 +74,7 @@ def parse_number(raw: str | None) -> float | None:
     return read_value(raw).value
 
 
-def is_blank(raw: str | None) -> bool:
+def is_blank_cell(raw: str | None) -> bool:
     """True when a value cell prints nothing, a dash, a slash or 无 (read as 0 by the checks)."""
     return read_value(raw).blank
 

@@ -9,8 +9,9 @@ compiling or submitting the reports, 工作要点, 统计公报 ...) and "other"
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
+
+from extractors.textnorm import fold
 
 TitleClass = Literal["report", "skip", "other"]
 
@@ -56,10 +57,9 @@ _CONNECTORS = ("关于", "年度", "年", "度", "的", "本级", "-", "—", "_
 
 
 def normalize_title(title: str) -> str:
-    """NFKC, no whitespace, no book-title marks or quotes: the form every rule below reads."""
-    text = unicodedata.normalize("NFKC", title)
-    text = re.sub(r"\s+", "", text)
-    return text.strip("《》〈〉\"'“”‘’【】[]")
+    """Folded (`extractors.textnorm.fold`), no book-title marks or quotes: the form every rule
+    below reads."""
+    return fold(title).strip("《》〈〉\"'“”‘’【】[]")
 
 
 def is_cut_title(title: str) -> bool:
