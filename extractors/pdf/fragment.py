@@ -1,10 +1,10 @@
 """A table as found on one PDF page (`Fragment`) and what the table finders and the joining of
-tables across pages share: the column tolerance, the number pattern, merging column boundaries.
+tables across pages share: the column tolerance and merging column boundaries (numbers are told by
+`extractors.numbers`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +12,6 @@ from typing import Any
 from extractors.pdf.text import clean_cell_text
 
 X_TOLERANCE = 4.0  # pdfplumber snaps nearby rules (3 pt), so one border can move ~2.5 pt between pages
-NUMBER = re.compile(r"^[-+]?[\d,，.．]+%?$|^[-—–－/]+$")
 
 
 @dataclass

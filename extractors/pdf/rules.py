@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from extractors.pdf.fragment import NUMBER, X_TOLERANCE, Fragment, merge_bounds, to_fragment
+from extractors.numbers import is_number_or_dash
+from extractors.pdf.fragment import X_TOLERANCE, Fragment, merge_bounds, to_fragment
 from extractors.pdf.text import clean_cell_text
 
 RULE_MIN_WIDTH = 20.0
@@ -116,7 +117,7 @@ def column_xs(stack: Sequence[Rule], words: Sequence[dict[str, Any]]) -> list[fl
     plus the middle of each gap between number columns (and before the first) that has none."""
     x0, x1 = min(r.x0 for r in stack), max(r.x1 for r in stack)
     bounds = [x for r in stack for x in r.ends if x0 + X_TOLERANCE < x < x1 - X_TOLERANCE]
-    numbers = [w for w in words if NUMBER.match(w["text"])]
+    numbers = [w for w in words if is_number_or_dash(w["text"])]
     columns = _word_runs_overlapping(numbers)
     for (_, left_end), (right_start, _) in itertools.pairwise(columns):
         if not _has_boundary(bounds, left_end, right_start):
@@ -147,13 +148,13 @@ def cover_unprinted_blanks(rows: list[list[str | None]]) -> list[list[str | None
     rows themselves; a blank under a printed header stays a blank value ('').
 
     Header rows: rows without numbers that print text in a column holding numbers further down."""
-    value_cols = {j for row in rows for j, t in enumerate(row) if t and NUMBER.match(t)}
+    value_cols = {j for row in rows for j, t in enumerate(row) if is_number_or_dash(t)}
     printed: set[int] | None = None
     in_header = False
     out: list[list[str | None]] = []
     for row in rows:
         texts = {j for j, t in enumerate(row) if t}
-        if texts & value_cols and not any(t and NUMBER.match(t) for t in row):
+        if texts & value_cols and not any(is_number_or_dash(t) for t in row):
             # a one-cell row is a block title spanning the table: it starts new headers, names no column
             above = printed if in_header and printed is not None else set()
             printed = above | texts if len(texts) >= 2 else set()

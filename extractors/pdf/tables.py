@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from extractors.model import RawCell, RawTable
-from extractors.pdf.fragment import NUMBER, X_TOLERANCE, merge_bounds, to_fragment
+from extractors.numbers import is_number_or_dash
+from extractors.pdf.fragment import X_TOLERANCE, merge_bounds, to_fragment
 from extractors.pdf.fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
 from extractors.pdf.rules import cover_unprinted_blanks as cover_unprinted_blanks  # re-exported for tests
 from extractors.pdf.rules import rule_only_fragments
@@ -173,7 +174,7 @@ def _first_page(row: list[int]) -> int:
 
 
 def _is_label_continuation(text: str | None) -> bool:
-    return bool(text) and not _LABEL_START.match(text or "") and not NUMBER.match(text or "")
+    return bool(text) and not _LABEL_START.match(text or "") and not is_number_or_dash(text)
 
 
 def _owner_above(rows: list[list[str | None]], start: int, col: int) -> int | None:
@@ -191,7 +192,7 @@ def _carry_split_labels(rows: list[list[str | None]], first: int) -> None:
             continue
         owner = _owner_above(rows, first - 1, col)
         above = rows[owner][col] if owner is not None else None
-        if owner is None or not above or NUMBER.match(above):
+        if owner is None or not above or is_number_or_dash(above):
             continue
         if not _LABEL_START.match(above):
             continue  # only a numbered group label is ever split mid-word by a page break
@@ -207,7 +208,7 @@ def _drop_repeated_header(table: Fragment, rows: list[list[str | None]]) -> list
 
 
 def _is_number(text: str | None) -> bool:
-    return bool(text and NUMBER.match(text))
+    return is_number_or_dash(text)
 
 
 def is_cut_row(upper: list[str | None], lower: list[str | None]) -> bool:
