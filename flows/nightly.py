@@ -29,7 +29,7 @@ from pipeline.run import CountySummary, RunContext, not_finished, process_county
 from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.dataset import open_dataset
 from pipeline.store.parquet import clean_stale_staging, output_lock
-from pipeline.summary import RunSummary
+from pipeline.summary import RunSummary, write_last_run
 
 # Counties side by side: mostly waiting on their portals (politeness per host) or on the pool.
 COUNTY_WORKERS = 16
@@ -98,6 +98,7 @@ def run_sources(
             run_counties(sources, ctx, summary)
         finally:
             ctx.executor.close()  # type: ignore[union-attr]
+        write_last_run(summary, ctx.health_path.parent)
     publish_artifact(summary)
     return summary
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,3 +110,13 @@ def format_summary(summary: RunSummary) -> str:
     lines.append("query it with the duckdb CLI, or from Python: duckdb.sql(QUERY).show()")
     lines.append(duckdb_query(out))
     return "\n".join(lines)
+
+
+def write_last_run(summary: RunSummary, state_dir: Path) -> Path:
+    """The run's summary as `<state_dir>/last_run.json` (for `nianbao page`), replaced atomically."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "last_run.json"
+    tmp = state_dir / ".last_run.json.tmp"
+    tmp.write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path

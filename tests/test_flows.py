@@ -108,6 +108,15 @@ def test_region_code_is_a_string_and_every_table_is_written(
     assert rows(f"SELECT count(*) FROM '{output}/dictionary/*.parquet'")[0][0] > 300
 
 
+def test_the_run_leaves_its_summary_in_the_output_state_folder(
+    first_run: tuple[Path, Path, dict[str, Any]],
+) -> None:
+    _, output, result = first_run
+    saved = json.loads((output / "_state" / "last_run.json").read_text("utf-8"))
+    assert saved == json.loads(json.dumps(result))
+    assert {c["region_code"] for c in saved["counties"]} == {c["region_code"] for c in EXPECTED["counties"]}
+
+
 def test_a_published_total_that_does_not_add_up_is_a_failed_check(
     first_run: tuple[Path, Path, dict[str, Any]],
 ) -> None:
