@@ -4,7 +4,8 @@
 
 Corpus (built in a temp dir, >= 50 PDFs): the requests-table report of the regression generator
 rendered with every page-break position and both border styles (numbers vary with the split),
-plus the fixture PDFs under tests/fixtures, the real reports in tests/fixtures/real included.
+plus the fixture PDFs with a text layer under tests/fixtures, the real reports in tests/fixtures/real
+included (scanned PDFs go to OCR: docs/benchmarks-ocr.md).
 
 (a) plain: open, extract_text + extract_tables on every page, page.close().
 (b) extractors.pdf.extract.
@@ -102,7 +103,7 @@ def report(paths: list[Path], pages: int, plain: float, ours: float, memory: str
 Measured {dt.date.today().isoformat()} on {machine()} with `bench/bench_pdf.py` ({rounds} rounds, min of
 each; other jobs shared the 2 cores, so single numbers vary by ~±15%).
 Corpus: {len(paths)} PDFs, {pages} pages (generated requests-table reports with every page-break
-position and both border styles, the fixture PDFs, and the real WPS export huaian-2024.pdf).
+position and both border styles, the text-layer fixture PDFs and the real reports of tests/fixtures/real).
 
 Both runs go back to back on each file, in alternating order per round.
 
@@ -149,9 +150,16 @@ def main() -> None:
 
 
 def build_extra() -> list[Path]:
-    """The non-generated part of the corpus (fixtures and the real report)."""
+    """The non-generated part of the corpus: the fixture PDFs with a text layer, the real reports
+    included (scanned ones go to OCR, benchmarked apart in docs/benchmarks-ocr.md)."""
     fixtures = ROOT / "tests" / "fixtures"
-    return sorted([*fixtures.glob("*/report.pdf"), *fixtures.glob("real/*/report.pdf")])
+    found = sorted([*fixtures.glob("*/report.pdf"), *fixtures.glob("real/*/report.pdf")])
+    return [path for path in found if has_text_layer(path)]
+
+
+def has_text_layer(path: Path) -> bool:
+    with pdfplumber.open(path) as pdf:
+        return any(page.chars for page in pdf.pages)
 
 
 if __name__ == "__main__":
