@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from extractors.html import candidate_encodings, decode_html, extract
 from extractors.model import ExtractedDocument, RawTable, TextBlock
+from extractors.portal import is_metadata_line, published_from_meta, published_from_text
 from extractors.textgrid import SpanCell, build_grid, join_fragments, split_textgrids
 from extractors.textnorm import normalize_spaces
 from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_ROWS, REVIEW_COLUMNS, REVIEW_ROWS
@@ -397,3 +398,16 @@ def test_every_cell_keeps_its_text_exactly_once_in_the_grid(rows: list[list[Span
     placed = sorted(c.text for row in table.rows for c in row if c.text is not None and c.text != "")
     assert placed == sorted(cell.text for row in rows for cell in row)
     assert len({len(row) for row in table.rows}) == 1
+
+
+def test_portal_metadata_is_metadata() -> None:
+    assert published_from_meta("PubDate", "2024-03-08 15:34") == "2024-03-08"
+    assert published_from_meta("keywords", "2024-03-08") is None
+    # a crawler's own time (采集时间) and a page-generation stamp are not the publication date
+    assert published_from_text(["采集时间：2025-12-30T21:37:37 公开日期 2024-01-17"]) == "2024-01-17"
+    assert published_from_text(["来源：平潭综合实验区管委会办公室 时间：2024-03-08 15:34"]) == "2024-03-08"
+    assert published_from_text(["结合发布时间节点限制等方面具体要求"]) is None
+    assert is_metadata_line("标题：沭阳县发展和改革局2023年政府信息公开年度报告-沭阳县发改局")
+    assert is_metadata_line("索引号：014314799/2024-00002")
+    assert not is_metadata_line("单位：件")  # a table's unit line, not portal metadata
+    assert not is_metadata_line("一、总体情况")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.normalize.titles import classify_title, is_cut_title, parse_report_title
+from pipeline.normalize.titles import classify_title, is_cut_title, normalize_agency, parse_report_title
 
 
 @pytest.mark.parametrize(
@@ -69,3 +69,21 @@ def test_cut_titles() -> None:
     assert is_cut_title("2019年沂源县财政局政府信息公开工…")
     assert is_cut_title("2019年沂源县财政局政府信息公开工...")
     assert not is_cut_title("2019年沂源县财政局政府信息公开工作年度报告")
+
+
+def test_the_same_body_gets_the_same_normalised_agency_every_year() -> None:
+    assert normalize_agency("淮安市洪泽区人民政府") == normalize_agency("洪泽区人民政府") == "洪泽区人民政府"
+    assert normalize_agency("洪泽区政府") == "洪泽区人民政府"
+    assert (
+        normalize_agency("平潭综合实验区")
+        == normalize_agency("平潭综合实验区管委会")
+        == "平潭综合实验区管委会"
+    )
+    assert normalize_agency("江苏省淮安市洪泽区人民政府") == "洪泽区人民政府"
+    assert normalize_agency("上海市浦东新区人民政府") == "浦东新区人民政府"
+    # bodies other than the government itself, and zones named only by their kind, keep their names
+    assert normalize_agency("沭阳县发展和改革局") == "沭阳县发展和改革局"
+    assert normalize_agency("沂源县人民政府办公室") == "沂源县人民政府办公室"
+    assert normalize_agency("淮安市经济技术开发区管委会") == "淮安市经济技术开发区管委会"
+    assert normalize_agency("淮安市市场监督管理局") == "淮安市市场监督管理局"
+    assert normalize_agency(None) is None
