@@ -92,44 +92,63 @@ def cut_report(blocks: list[Block]) -> WebPageReport | None:
     at, count, title = found
     after = [line for _, _, line in lines[at + count :]]
     first_words = next((i for i, line in enumerate(after) if _starts_report(line)), len(after))
-    before = [line for _, _, line in lines[:at]] + after[:first_words]
-    if not any(is_metadata_line(line) for line in before):
+    around_title = [line for _, _, line in lines[:at]] + after[:first_words]
+    if not any(is_metadata_line(line) for line in around_title):
         return None
-    metadata = {}
-    if (date := published_from_text(before)) is not None:
-        metadata["published_date"] = date
+    date = published_from_text(around_title)
     start_block, start_line, _ = lines[at]
+    first = blocks[start_block]
+    assert isinstance(first, TextBlock)
+    head = TextBlock("\n".join(first.text.split("\n")[start_line:]), first.page)
+    kept, last_page = _report_blocks([head, *blocks[start_block + 1 :]], count)
+    return WebPageReport(kept, title, {"published_date": date} if date else {}, last_page)
+
+
+@dataclass
+class _Cutter:
+    """Walks the lines from the title on: chrome and leading metadata dropped, footer ends it."""
+
+    title_lines: int
+    leading: bool = True  # before the report's first words: metadata lines may still come
+    after_last_section: bool = False
+    footer_page: int | None = None
+
+    def keep(self, line: str, page: int | None) -> bool | None:
+        """True to keep the line, False to drop it, None when the report is over."""
+        folded = fold(line)
+        if self.title_lines > 0:
+            self.title_lines -= 1
+            return True
+        if self.after_last_section and _FOOTER_LINE.match(folded):
+            self.footer_page = page
+            return None
+        if _CHROME_LINE.match(folded) or (self.leading and is_metadata_line(line)):
+            return False
+        self.after_last_section = self.after_last_section or bool(_LAST_SECTION.match(folded))
+        self.leading = self.leading and not _starts_report(line)
+        return True
+
+
+def _report_blocks(blocks: Sequence[Block], title_lines: int) -> tuple[list[Block], int | None]:
+    """The blocks from the title to the site footer, and the page the report ends on (the
+    footer's page, or the last page of text once section 6 was seen; None when unknown)."""
+    cutter = _Cutter(title_lines)
     kept: list[Block] = []
-    in_report, after_last_section, leading = True, False, True
-    title_lines = count
-    last_page: int | None = None
-    for b, block in enumerate(blocks[start_block:], start=start_block):
+    for block in blocks:
         if not isinstance(block, TextBlock):
             kept.append(block)
             continue
         out: list[str] = []
-        for i, line in enumerate(block.text.split("\n")):
-            if b == start_block and i < start_line:
-                continue
-            folded = fold(line)
-            if title_lines > 0:
-                title_lines -= 1
-                out.append(line)
-                continue
-            if after_last_section and _FOOTER_LINE.match(folded):
-                in_report, last_page = False, block.page
+        for line in block.text.split("\n"):
+            verdict = cutter.keep(line, block.page)
+            if verdict is None:
                 break
-            if _CHROME_LINE.match(folded) or (leading and is_metadata_line(line)):
-                continue
-            if _LAST_SECTION.match(folded):
-                after_last_section = True
-            if _starts_report(line):
-                leading = False  # the report's own words have begun: metadata can no longer follow
-            out.append(line)
+            if verdict:
+                out.append(line)
         if out:
             kept.append(TextBlock("\n".join(out), block.page))
-        if not in_report:
-            break
-    if last_page is None and after_last_section:
-        last_page = next((b.page for b in reversed(kept) if isinstance(b, TextBlock)), None)
-    return WebPageReport(kept, title, metadata, last_page)
+        if cutter.footer_page is not None:
+            return kept, cutter.footer_page
+    if not cutter.after_last_section:
+        return kept, None
+    return kept, next((b.page for b in reversed(kept) if isinstance(b, TextBlock)), None)
