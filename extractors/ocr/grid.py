@@ -14,9 +14,10 @@ import numpy as np
 
 RULE_MIN_H = 0.2  # inch: shortest horizontal rule (a narrow cell's width)
 RULE_MIN_V = 0.2  # inch: shortest vertical rule (longer than any stroke of a glyph)
-MERGE_GAP = 0.04  # inch: rule positions closer than this are one rule
+MERGE_GAP = 0.08  # inch: rule positions closer than this are one rule (no column is narrower)
 RULE_PRESENT = 0.5  # share of a boundary that must be inked for the rule to be there
 MIN_TABLE = 0.5  # inch: a table is at least this wide and high
+RULE_GAP = 0.15  # inch: a gap this short in a rule is closed
 REACH = 0.05  # inch: how near a rule's end must come to a crossing rule
 
 
@@ -59,21 +60,42 @@ def rule_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass(frozen=True)
 class Segment:
-    """A straight run of rule ink: along from `a` to `b`, at `at` across (pixels)."""
+    """A straight run of rule ink: along from `a` to `b`, at `at` across (pixels); its mask labels."""
 
     a: int
     b: int
     at: int
-    label: int
+    labels: tuple[int, ...]
 
 
-def _segments(mask: np.ndarray, horizontal: bool) -> tuple[list[Segment], np.ndarray]:
+def _segments(mask: np.ndarray, horizontal: bool, gap: int) -> tuple[list[Segment], np.ndarray]:
+    """The mask's rules, pieces on one line less than `gap` apart joined (print touching a rule
+    breaks it in the ink)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    out = []
+    pieces = []
     for k in range(1, count):
         x, y, w, h = (int(v) for v in stats[k][:4])
-        out.append(Segment(x, x + w, y + h // 2, k) if horizontal else Segment(y, y + h, x + w // 2, k))
-    return out, labels
+        pieces.append(
+            Segment(x, x + w, y + h // 2, (k,)) if horizontal else Segment(y, y + h, x + w // 2, (k,))
+        )
+    lines: list[list[Segment]] = []  # pieces on one line (positions within 2 px)
+    for piece in sorted(pieces, key=lambda s: s.at):
+        if lines and piece.at - lines[-1][0].at <= 2:
+            lines[-1].append(piece)
+        else:
+            lines.append([piece])
+    return [joined for line in lines for joined in _joined(line, gap)], labels
+
+
+def _joined(line: list[Segment], gap: int) -> list[Segment]:
+    out: list[Segment] = []
+    for piece in sorted(line, key=lambda s: s.a):
+        last = out[-1] if out else None
+        if last is not None and piece.a - last.b <= gap:
+            out[-1] = Segment(last.a, max(last.b, piece.b), last.at, last.labels + piece.labels)
+        else:
+            out.append(piece)
+    return out
 
 
 def _ends_on(segment: Segment, across: list[Segment], reach: int) -> bool:
@@ -85,15 +107,17 @@ def _ends_on(segment: Segment, across: list[Segment], reach: int) -> bool:
     return meets(segment.a) and meets(segment.b)
 
 
-def _true_rules(horizontal: np.ndarray, vertical: np.ndarray, reach: int) -> tuple[np.ndarray, np.ndarray]:
+def _true_rules(
+    horizontal: np.ndarray, vertical: np.ndarray, reach: int, gap: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Keep the rules whose both ends meet a perpendicular rule (twice: a dropped stroke frees others)."""
-    hs, h_labels = _segments(horizontal, True)
-    vs, v_labels = _segments(vertical, False)
+    hs, h_labels = _segments(horizontal, True, gap)
+    vs, v_labels = _segments(vertical, False, gap)
     for _ in range(2):
         hs = [s for s in hs if _ends_on(s, vs, reach)]
         vs = [s for s in vs if _ends_on(s, hs, reach)]
-    keep_h = np.isin(h_labels, [s.label for s in hs])
-    keep_v = np.isin(v_labels, [s.label for s in vs])
+    keep_h = np.isin(h_labels, [k for s in hs for k in s.labels])
+    keep_v = np.isin(v_labels, [k for s in vs for k in s.labels])
     return keep_h.astype(np.uint8) * 255, keep_v.astype(np.uint8) * 255
 
 
@@ -110,11 +134,12 @@ def _positions(mask: np.ndarray, axis: int, gap: int) -> list[int]:
     return [round(float(np.mean(group))) for group in merged]
 
 
-def _inked(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> float:
+def _inked(mask: np.ndarray, x0: int, y0: int, x1: int, y1: int, horizontal: bool) -> float:
+    """Share of a boundary strip's length where a rule is inked (anywhere across the strip)."""
     strip = mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)]
     if strip.size == 0:
         return 0.0
-    along = strip.max(axis=0 if y1 - y0 < x1 - x0 else 1)
+    along = strip.max(axis=0 if horizontal else 1)
     return float((along > 0).mean())
 
 
@@ -134,11 +159,14 @@ def _owners(
         for j in range(cols):
             y0, y1 = ys[i] + (ys[i + 1] - ys[i]) // 5, ys[i + 1] - (ys[i + 1] - ys[i]) // 5
             x0, x1 = xs[j] + (xs[j + 1] - xs[j]) // 5, xs[j + 1] - (xs[j + 1] - xs[j]) // 5
-            if j + 1 < cols and _inked(vertical, xs[j + 1] - pad, y0, xs[j + 1] + pad + 1, y1) < RULE_PRESENT:
+            if (
+                j + 1 < cols
+                and _inked(vertical, xs[j + 1] - pad, y0, xs[j + 1] + pad + 1, y1, False) < RULE_PRESENT
+            ):
                 parent[find(i * cols + j + 1)] = find(i * cols + j)
             if (
                 i + 1 < rows
-                and _inked(horizontal, x0, ys[i + 1] - pad, x1, ys[i + 1] + pad + 1) < RULE_PRESENT
+                and _inked(horizontal, x0, ys[i + 1] - pad, x1, ys[i + 1] + pad + 1, True) < RULE_PRESENT
             ):
                 parent[find((i + 1) * cols + j)] = find(i * cols + j)
     return [[find(i * cols + j) for j in range(cols)] for i in range(rows)]
@@ -147,12 +175,14 @@ def _owners(
 def find_grids(binary: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
     """Every ruled table of the page, top to bottom, and the mask of all rules (to keep out of text)."""
     horizontal, vertical = rule_masks(binary, dpi)
-    horizontal, vertical = _true_rules(horizontal, vertical, max(4, int(REACH * dpi)))
+    reach, gap = max(4, int(REACH * dpi)), max(3, int(RULE_GAP * dpi))
+    horizontal, vertical = _true_rules(horizontal, vertical, reach, gap)
     rules = cv2.bitwise_or(horizontal, vertical)
     joined = cv2.dilate(rules, np.ones((5, 5), np.uint8))
     count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     grids = []
-    gap, pad = max(3, int(MERGE_GAP * dpi)), max(2, int(dpi / 50))
+    gap = max(3, int(MERGE_GAP * dpi))
+    pad = gap // 2 + max(2, int(dpi / 50))  # a rule is looked for this far either side of its position
     for k in range(1, count):
         x, y, w, h = (int(v) for v in stats[k][:4])
         if w < MIN_TABLE * dpi or h < MIN_TABLE * dpi:
