@@ -97,26 +97,31 @@ def missing_bottom_rule(
     page: Any, edges: Sequence[dict[str, Any]], tables: Sequence[Any]
 ) -> dict[str, Any] | None:
     """The rule a table cut by the page end lacks below its last row (the producer draws it on the
-    next page, or not at all): when column rules of the page's bottom table reach down a row's
-    height below its last horizontal rule and text sits in between, a horizontal line where those
-    rules end; else None."""
-    if not tables:
+    next page, or not at all): when the page's lowest column rules reach down past every table
+    found (by up to a row's height below the last horizontal rule across them) and text sits in
+    that open row, a horizontal line where those rules end; else None. A table whose only rows are
+    open that way (a header cut at the page foot) is found by it too."""
+    verticals = [e for e in edges if e["orientation"] == "v"]
+    if not verticals:
         return None
-    table = max(tables, key=lambda t: t.bbox[3])
-    x0, _, x1, bottom = (float(v) for v in table.bbox)
-    columns = {float(x) for cell in table.cells for x in (cell[0], cell[2])}
-    fallers = [
-        e
+    y = max(float(e["bottom"]) for e in verticals)
+    if any(y <= float(t.bbox[3]) + SNAP for t in tables):
+        return None  # a table found ends where the rules do: nothing is open
+    fallers = [e for e in verticals if abs(float(e["bottom"]) - y) <= SNAP]
+    x0, x1 = min(float(e["x0"]) for e in fallers), max(float(e["x0"]) for e in fallers)
+    across = [
+        float(e["top"])
         for e in edges
-        if e["orientation"] == "v"
-        and float(e["top"]) <= bottom + SNAP < float(e["bottom"]) <= bottom + MAX_UNRULED_ROW
-        and any(abs(float(e["x0"]) - x) <= X_TOLERANCE for x in columns)
+        if e["orientation"] == "h"
+        and float(e["top"]) < y - SNAP
+        and float(e["x0"]) < x1
+        and float(e["x1"]) > x0
     ]
-    if len(fallers) < 2:
+    if len(fallers) < 2 or not across or y - max(across) > MAX_UNRULED_ROW:
         return None
-    y = max(float(e["bottom"]) for e in fallers)
+    last = max(across)
     if not any(
-        bottom < (float(c["top"]) + float(c["bottom"])) / 2 < y
+        last < (float(c["top"]) + float(c["bottom"])) / 2 < y
         and x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
         for c in page.chars
     ):
