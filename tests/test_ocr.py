@@ -152,7 +152,7 @@ def test_without_the_engine_a_scan_stays_needs_ocr(monkeypatch: pytest.MonkeyPat
     def unavailable() -> None:
         raise OcrUnavailable("rapidocr is not installed")
 
-    monkeypatch.setattr("extractors.ocr.ready", unavailable)
+    monkeypatch.setattr("extractors.ocr.document.ready", unavailable)
     doc = ExtractedDocument(format="pdf", problems=["page 1: no text layer (image only), needs OCR"])
     ocr_into(doc, FIXTURES / "scan-huaian-2024" / "report.pdf", [1, 2])
     assert doc.blocks == []

@@ -8,6 +8,8 @@ download.
 from __future__ import annotations
 
 import functools
+import importlib.metadata
+import importlib.util
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,23 +55,21 @@ class TextBox:
 
 
 def model_dir() -> Path:
-    try:
-        import rapidocr
-    except ImportError as exc:
-        raise OcrUnavailable(f"rapidocr is not installed ({exc})") from exc
-    return Path(rapidocr.__file__).parent / "models"
+    """Where the installed rapidocr package keeps its models (found without importing it)."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise OcrUnavailable("rapidocr is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "models"
 
 
 def ocr_version() -> str | None:
     """The engine and models that would read a scan now (for cache keys), None when OCR is unavailable."""
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         models = model_dir()
         if not all((models / name).is_file() for name in MODEL_FILES.values()):
             return None
-        return f"rapidocr {version('rapidocr')}: " + ", ".join(MODEL_FILES.values())
-    except (OcrUnavailable, PackageNotFoundError):
+        return f"rapidocr {importlib.metadata.version('rapidocr')}: " + ", ".join(MODEL_FILES.values())
+    except (OcrUnavailable, importlib.metadata.PackageNotFoundError):
         return None
 
 
