@@ -46,11 +46,13 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/bench_crawl.py
 	$(BIN)/python bench/bench_nlp.py
 	$(BIN)/python bench/bench_run.py
+	$(BIN)/python bench/bench_ocr.py
 
 ## make fixtures (dev only): regenerate tests/fixtures and demo/portals; needs Debian's
 ## fonts-wqy-zenhei (and LibreOffice for the Word-like PDF case). CI never runs this: the files are committed.
 fixtures: $(VENV)/.installed
 	$(BIN)/python -m tests.fixturegen
+	$(BIN)/python -m tests.scans
 
 clean:
 	rm -rf output .output-demo-sources.yaml .prefect
