@@ -92,3 +92,15 @@ def test_an_extraction_that_dies_at_its_memory_cap_is_transient(tmp_path: Path) 
     ((records, _),) = records_for_documents([job], SerialExecutor(), cache)
     assert records.report.status == "failed"
     assert cache.records(job) is None and cache.attempts(job.meta.content_sha256) == 1
+
+
+def test_the_command_line_passes_workers_dask_and_work_to_the_flow() -> None:
+    from pipeline.cli import build_parser, scale_params
+
+    args = build_parser().parse_args(
+        ["run", "--sources", "s.yaml", "--output", "s3://bucket/prefix", "--workers", "3", "--dask", "local"]
+    )
+    assert args.output == "s3://bucket/prefix"  # a string: a Path would fold the // away
+    assert scale_params(args) == {"workers": 3, "dask": "local"}
+    serve = build_parser().parse_args(["serve", "--sources", "s.yaml", "--work", "/tmp/w"])
+    assert scale_params(serve) == {"work": "/tmp/w"}
