@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from extractors.model import RawCell, RawTable
 from pipeline.normalize.tables import (
+    Cell,
     TablesResult,
     classify_table,
     detect_template,
@@ -247,3 +248,20 @@ def test_the_one_row_other_of_the_2019_template_in_a_2021_table() -> None:
     keys, result = _keys(rows)
     assert "other" in keys and not any(k.startswith("other.") for k in keys)
     assert not result.doubtful
+
+
+def test_a_fee_printed_with_its_unit_keeps_the_unit_as_printed() -> None:
+    def fee(printed: str) -> Cell:
+        table = grid(
+            ["第二十条第（八）项", None],
+            ["信息内容", "本年收费金额（单位：万元）"],
+            ["行政事业性收费", printed],
+        )
+        (cell,) = [c for c in parse_tables([table]).cells if c.column_key == "fee_amount"]
+        return cell
+
+    assert (fee("1095.76万元").value, fee("1095.76万元").unit) == (1095.76, "万元")
+    assert (fee("96171.6万").value, fee("96171.6万").unit) == (96171.6, "万元")
+    # 元 in a 万元 column: the number and unit as printed, never divided by 10,000
+    assert (fee("75394432.52元").value, fee("75394432.52元").unit) == (75394432.52, "元")
+    assert (fee("—").value, fee("—").raw, fee("—").unit) == (None, "—", "万元")
