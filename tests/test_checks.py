@@ -60,3 +60,41 @@ def test_review_totals() -> None:
         "review_litigation.total.litigation_direct": True,
         "review_litigation.total.litigation_after_review": True,
     }
+
+
+def test_blank_and_dash_cells_are_read_as_zero_and_counted() -> None:
+    values = balanced_requests("2021")
+    blanks = set()
+    for row in ("denied.state_secret", "unable.not_held"):  # rows of zeros
+        values[("requests", row, "research")] = None  # printed "" or "—": the publisher's zero
+        blanks.add(("requests", row, "research"))
+    checks = {c.rule: c for c in run_checks(values, "2021", {"requests"}, blanks)}
+    processed = checks["requests.processed_total.research"]
+    assert (processed.passed, processed.assumed_zero) == (True, 2)
+    assert processed.note and "read as 0" in processed.note
+    row = checks["requests.row_total.denied.state_secret"]
+    assert (row.passed, row.assumed_zero) == (True, 1)
+    assert checks["requests.balance.research"].assumed_zero == 0
+    # a blank that is not a zero is still a finding: the total fails even with it read as 0
+    values[("requests", "granted", "research")] = None
+    blanks.add(("requests", "granted", "research"))
+    checks = {c.rule: c for c in run_checks(values, "2021", {"requests"}, blanks)}
+    assert checks["requests.processed_total.research"].passed is False
+
+
+def test_text_in_a_number_cell_leaves_its_checks_unknown_and_says_why() -> None:
+    values = balanced_requests("2021")
+    values[("requests", "granted", "research")] = None  # printed "见说明": not a blank
+    checks = {c.rule: c for c in run_checks(values, "2021", {"requests"})}
+    unknown = checks["requests.processed_total.research"]
+    assert unknown.passed is None and unknown.note and "granted.research" in unknown.note
+
+
+def test_a_one_row_other_stands_for_the_three_2021_rows() -> None:
+    values = {k: v for k, v in balanced_requests("2021").items() if not k[1].startswith("other.")}
+    for col in [*APPLICANT_COLUMNS, "total"]:
+        values[("requests", "other", col)] = 0.0
+    checks = {c.rule: c.passed for c in run_checks(values, "2021", {"requests"})}
+    assert checks["requests.processed_total.total"] is True
+    assert checks["requests.row_total.other"] is True
+    assert not any(rule.startswith("requests.row_total.other.") for rule in checks)
