@@ -1,20 +1,6 @@
-"""Crawl one county portal: listing pages -> article pages -> report documents.
+"""Crawl one county portal: listing pages -> article pages -> report documents (`crawl_source`).
 
-Interface used by the rest of the pipeline (keep these names and fields stable):
-
-* `crawl_source(source, archive_dir, settings=None, progress=None) -> CrawlResult`
-* `CrawlResult.documents`: one `FetchedDocument` per report document found (inline HTML
-  article bodies and attachments), each archived on disk under `archive_dir`.
-* `CrawlResult.listing_ok`: False when no listing page of the source could be read (portal
-  down): the caller then keeps the county's previous rows untouched.
-* `CrawlResult.failed`: one `FailedDocument` per listed report whose document could not be had
-  (fetch, content type, size): each becomes a `failed` reports row.
-
-Three parts: the crawl itself (listings -> entries -> documents, this module); the HTTP side
-(`pipeline.crawl.fetch.Fetcher`: politeness, robots.txt, retries, redirects, size limits,
-conditional GET, archiving); reading portal pages (`pipeline.crawl.pages`: entries, pagination,
-attachments, inline bodies, dates).
-`CrawlSettings(offline=True)` replays a crawl from the archive alone, without any network.
+HTTP is `pipeline.crawl.fetch.Fetcher`'s job; reading portal pages is `pipeline.crawl.pages`'s.
 """
 
 from __future__ import annotations
@@ -129,7 +115,22 @@ def crawl_source(
     progress: ProgressFn | None = None,
     deadline: float | None = None,
 ) -> CrawlResult:
-    """Crawl one source; no request starts after `settings.county_seconds` (or `deadline`, monotonic)."""
+    """Crawl one source; no request starts after `settings.county_seconds` (or `deadline`, monotonic).
+
+    The rest of the pipeline uses this function and these fields (keep their names stable):
+
+    * `CrawlResult.documents`: one `FetchedDocument` per report document found (inline HTML
+      article bodies and attachments), each archived on disk under `archive_dir`.
+    * `CrawlResult.listing_ok`: False when no listing page of the source could be read (portal
+      down): the caller then keeps the county's previous rows untouched.
+    * `CrawlResult.failed`: one `FailedDocument` per listed report whose document could not be had
+      (fetch, content type, size): each becomes a `failed` reports row.
+
+    This module walks listings -> entries -> documents; `pipeline.crawl.fetch.Fetcher` does the
+    HTTP (politeness, robots.txt, retries, redirects, size limits, conditional GET, archiving);
+    `pipeline.crawl.pages` reads portal pages (entries, pagination, attachments, inline bodies,
+    dates). `CrawlSettings(offline=True)` replays a crawl from the archive alone, without any network.
+    """
     settings = settings or CrawlSettings()
     say = progress or (lambda _msg: None)
     result = CrawlResult(region_code=source.region_code)

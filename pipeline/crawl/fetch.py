@@ -1,9 +1,4 @@
-"""The HTTP side of a crawl: `Fetcher` fetches the URLs of one source politely into the archive.
-
-Politeness (per-host concurrency and pause), robots.txt (RFC 9309, via Protego), retries with
-backoff and Retry-After, redirects kept to the source's hosts, size and time limits, conditional
-GET (ETag, Last-Modified) and archive writes; the archived copy stands in when a fetch fails.
-"""
+"""The HTTP side of a crawl: `Fetcher` fetches the URLs of one source politely into the archive."""
 
 from __future__ import annotations
 
@@ -87,7 +82,12 @@ class _Slot:
 
 
 class Fetcher:
-    """Fetches URLs of one source politely into the archive; each URL at most once per crawl."""
+    """Fetches URLs of one source politely into the archive; each URL at most once per crawl.
+
+    Politeness (per-host concurrency and pause), robots.txt (RFC 9309, via Protego), retries with
+    backoff and Retry-After, redirects kept to the source's hosts, size and time limits, conditional
+    GET (ETag, Last-Modified) and archive writes; the archived copy stands in when a fetch fails.
+    """
 
     def __init__(
         self, source: Source, archive: Archive, settings: CrawlSettings, deadline: float | None = None

@@ -1,11 +1,6 @@
-"""Per-source crawl health, kept in one small JSON file.
+"""Per-source crawl health, kept in one small JSON file (`<output>/_state/health.json`).
 
-Where: `health_path(output)`, i.e. `<output>/_state/health.json` (the flow writes it, `nianbao
-sources` reads it); the functions below take any path.
-Content: `{region_code: {last_attempt, last_success, consecutive_failures, last_error, documents,
-errors, failed_urls, suspect}}`. A crawl counts as a success when at least one listing page was
-read (`CrawlResult.listing_ok`) and its reports were not suspect (far fewer than the dataset
-holds). The file is replaced atomically.
+Its content is described in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
@@ -27,7 +22,10 @@ if TYPE_CHECKING:
 
 
 def health_path(output: Path) -> Path:
-    """The health file of a dataset folder."""
+    """The health file of a dataset folder: `<output>/_state/health.json`.
+
+    The flow writes it and `nianbao sources` reads it; the functions below take any path.
+    """
     return output / "_state" / "health.json"
 
 
@@ -45,7 +43,12 @@ MAX_FAILED_URLS = 20
 def update_health(
     path: Path, region_code: str, result: CrawlResult, suspect: str | None = None
 ) -> dict[str, Any]:
-    """Fold one crawl result (and whether its reports were suspect) into the health file."""
+    """Fold one crawl result (and whether its reports were suspect) into the health file.
+
+    A crawl counts as a success when at least one listing page was read
+    (`CrawlResult.listing_ok`) and its reports were not suspect (far fewer than the dataset
+    holds). The file is replaced atomically.
+    """
     with _locked(path):
         return _update_locked(path, region_code, result, suspect)
 

@@ -1,8 +1,4 @@
-"""Politeness per host for the whole process: sources that share a host share its limits.
-
-A city portal that hosts its districts' columns is crawled by several sources at once; they
-take turns under one pause and one concurrency limit, as if one source crawled them all.
-"""
+"""Politeness per host for the whole process: sources that share a host share its limits."""
 
 from __future__ import annotations
 
@@ -13,7 +9,11 @@ from contextlib import contextmanager
 
 
 class HostGates:
-    """At most `concurrency` requests in flight per host, starts at least `pause` apart."""
+    """At most `concurrency` requests in flight per host, starts at least `pause` apart.
+
+    A city portal that hosts its districts' columns is crawled by several sources at once; they
+    take turns under one pause and one concurrency limit, as if one source crawled them all.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -1,20 +1,6 @@
 """The sources file: which county portals to crawl (a contract other tools write).
 
-```yaml
-sources:
-  - region_code: "370323"
-    region_name: 沂源县
-    province: 山东省          # optional
-    city: 淄博市              # optional
-    listing_urls:
-      - http://127.0.0.1:8765/yiyuan/col/col1/index.html
-    # optional per-source settings:
-    paused: false
-    allowed_hosts: [files.example.gov.cn]
-    pause_seconds: 0.5        # politeness: pause between requests to one host
-    max_concurrency: 2        # politeness: concurrent requests to one host
-    max_pages: 50             # pagination cap per listing
-```
+Its YAML format is in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
