@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -158,3 +159,17 @@ def test_a_run_refuses_an_s3_output_another_run_holds(s3_env: str, demo_portal: 
     sources = str(write_sources(tmp_path / "sources.yaml", demo_portal))
     with S3Lease(S3Location.parse(f"s3://{BUCKET}/held")).held(), pytest.raises(OutputLocked):
         nightly(sources=sources, output=f"s3://{BUCKET}/held", work=str(tmp_path / "work"), workers=1)
+
+
+def test_a_run_that_lost_its_lease_writes_nothing_more(s3_env: str, county: CountyRecords) -> None:
+    dataset = S3Dataset(f"s3://{BUCKET}/stolen")
+    key = f"stolen/{LOCK_NAME}"
+    with dataset.lock(lease_seconds=0.3):  # renewed every 0.1 s
+        boto3.client("s3").put_object(Bucket=BUCKET, Key=key, Body=b'{"owner": "another run"}')
+        for _ in range(100):  # the next renewal finds the lock changed under it
+            if dataset._lease is not None and dataset._lease.lost:
+                break
+            time.sleep(0.05)
+        with pytest.raises(OutputLocked, match="lost its lock"):
+            dataset.write_county(county)
+    assert b"another run" in object_bytes(key)  # leaving, it did not delete the other run's lock

@@ -95,8 +95,11 @@ class S3Dataset:
     def __init__(self, url: str, filesystem: pafs.FileSystem | None = None) -> None:
         self.location = S3Location.parse(url)
         self.fs = filesystem or s3_filesystem()
+        self._lease: S3Lease | None = None
 
     def _put(self, path: str, data: pa.Buffer) -> None:
+        if self._lease is not None and self._lease.lost:
+            raise OutputLocked(f"this run lost its lock on {self.location.url()}: nothing more is written")
         with self.fs.open_output_stream(path) as out:
             out.write(data)
 
@@ -145,8 +148,12 @@ class S3Dataset:
 
     @contextmanager
     def lock(self, lease_seconds: float = LEASE_SECONDS) -> Iterator[None]:
-        with S3Lease(self.location, lease_seconds).held():
-            yield
+        self._lease = S3Lease(self.location, lease_seconds)
+        try:
+            with self._lease.held():
+                yield
+        finally:
+            self._lease = None
 
 
 def _utc_now() -> dt.datetime:
@@ -166,6 +173,7 @@ class S3Lease:
         self.client = client or boto3.client("s3")
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.etag: str | None = None
+        self.lost = False  # another run took the lease over (this one stalled past it)
         self._stop = threading.Event()
 
     @property
@@ -212,9 +220,15 @@ class S3Lease:
         self.etag = self._put(IfMatch=self.etag or "")
 
     def _renew_until_stopped(self) -> None:
+        from botocore.exceptions import ClientError
+
         while not self._stop.wait(self.lease_seconds / 3):
             try:
                 self.renew()
+            except ClientError as exc:
+                if _precondition_failed(exc):  # no longer ours: stop writing
+                    self.lost = True
+                    return
             except Exception:  # a missed renewal is retried; the lease outlives two misses
                 continue
 
