@@ -22,6 +22,10 @@ class DaemonicWorkers(RuntimeError):
     """The cluster's workers are daemonic processes, which cannot start the extraction sandbox."""
 
 
+class DaskUnavailable(RuntimeError):
+    """The Dask scheduler named by --dask could not be reached."""
+
+
 def _is_daemonic() -> bool:
     return bool(multiprocessing.current_process().daemon)
 
@@ -42,7 +46,10 @@ class DaskExecutor:
     def __init__(self, address: str, workers: int | None = None) -> None:
         self._cluster = start_local_cluster(workers) if address == "local" else None
         target = self._cluster if self._cluster is not None else address
-        self._client = Client(target)  # type: ignore[no-untyped-call]
+        try:
+            self._client = Client(target, timeout="30s")  # type: ignore[no-untyped-call]
+        except OSError as exc:
+            raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         daemonic = [w for w, flag in self._client.run(_is_daemonic).items() if flag]
         if daemonic:
             self.close()
