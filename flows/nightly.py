@@ -1,8 +1,4 @@
-"""Prefect flows: `nightly` (every source) and `county` (one county on demand).
-
-One task per county wraps `pipeline.run.process_county`; orchestration adds concurrency and
-the summary artifact, no logic.
-"""
+"""Prefect flows: `nightly` (every source) and `county` (one county on demand)."""
 
 from __future__ import annotations
 
@@ -43,7 +39,10 @@ def progress(message: str) -> None:
 
 @task(name="county", cache_policy=NO_CACHE)
 def county_task(source: Source, ctx: RunContext) -> CountySummary:
-    """The county path production runs and the tests call: `pipeline.run.process_county`."""
+    """The county path production runs and the tests call: `pipeline.run.process_county`.
+
+    One task per county wraps it; orchestration adds concurrency and the summary artifact, no logic.
+    """
     return process_county(source, ctx, progress)
 
 

@@ -1,7 +1,6 @@
 """The county path, the only one: crawl -> extract -> keep or replace -> store, as plain functions.
 
-`process_county` is what the Prefect flow (flows/), `tests/kill_target.py` and the tests run;
-nothing here imports Prefect.
+Nothing here imports Prefect; `process_county` is the entry point.
 """
 
 from __future__ import annotations
@@ -104,7 +103,10 @@ class CountySummary:
 
 
 def process_county(source: Source, ctx: RunContext, progress: Progress | None = None) -> CountySummary:
-    """One county, start to end; never raises: whatever goes wrong keeps the county's old rows."""
+    """One county, start to end; never raises: whatever goes wrong keeps the county's old rows.
+
+    This is what the Prefect flow (flows/), `tests/kill_target.py` and the tests run.
+    """
     try:
         return county_path(source, ctx, progress or (lambda _msg: None))
     except Exception as exc:

@@ -1,17 +1,6 @@
-"""Parquet storage: one file per (table, county), replaced atomically.
+"""Parquet storage: one file per (table, county), replaced atomically (`write_county`).
 
-Layout under the output folder:
-
-    reports/<region_code>.parquet   sections/…   facts/…   checks/…   sentences/…   entities/…
-    dictionary/dictionary.parquet
-
-A county's files are all written in `<output>/.staging/` (same file system, so the rename never
-crosses a mount; names without `.parquet`, so no reader's glob matches them) and fsynced; only
-then is each moved over its old file with one `os.replace`, and the folders are fsynced: readers
-see a table's old rows or its new rows, never a mix. (A crash between two of those renames can
-leave one county's tables from two runs, as the spec allows; the next run heals it.)
-Rows of earlier runs can be carried into a county's new files (`keep`). region_code is a string
-column inside every file, not a `key=value` folder, so every reader reads it back as a string.
+The layout under the output folder is in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
@@ -150,7 +139,14 @@ def with_kept(name: str, table: pa.Table, kept: pa.Table) -> pa.Table:
 
 def write_county(output: Path, records: CountyRecords, keep: frozenset[str] = frozenset()) -> dict[str, int]:
     """Replace one county's rows in every table (keeping the earlier rows of the reports in `keep`);
-    returns rows written per table."""
+    returns rows written per table.
+
+    A county's files are all written in `<output>/.staging/` (same file system, so the rename never
+    crosses a mount; names without `.parquet`, so no reader's glob matches them) and fsynced; only
+    then is each moved over its old file with one `os.replace`, and the folders are fsynced: readers
+    see a table's old rows or its new rows, never a mix. (A crash between two of those renames can
+    leave one county's tables from two runs, as the spec allows; the next run heals it.)
+    """
     staging = staging_root(output)
     staged: dict[Path, Path] = {}
     counts: dict[str, int] = {}

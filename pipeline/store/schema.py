@@ -1,11 +1,6 @@
-"""The one place that owns nianbao's record types and Parquet schemas.
+"""The one place that owns nianbao's record types (one per Parquet table) and their Parquet schemas.
 
-The canonical records written to Parquet (`ReportRecord`, `SectionRecord`, `FactRecord`,
-`CheckRecord`, `DictionaryRecord`) together with the matching `pa.schema` objects. What an
-extractor returns (raw text blocks and cell grids) lives in `extractors.model`.
-
-The Parquet columns are the data contract of `shared/spec/report-format.md`: columns may be
-added, never renamed or dropped without bumping `SCHEMA_VERSION`.
+What an extractor returns (raw text blocks and cell grids) lives in `extractors.model`.
 """
 
 from __future__ import annotations
@@ -18,6 +13,8 @@ import pyarrow as pa
 
 from extractors.model import Status
 
+# The Parquet columns are the data contract of `shared/spec/report-format.md`: columns may be
+# added, never renamed or dropped without bumping SCHEMA_VERSION.
 SCHEMA_VERSION = "1"
 
 Template = Literal["2019", "2021", "pre2019", "unknown"]
