@@ -1,18 +1,6 @@
 """Serve a folder of static files over HTTP, like a county portal, for the demo and the tests.
 
-`serve_directory(root)` is a context manager: it starts a `ThreadingHTTPServer` on 127.0.0.1
-in a background thread and yields its base URL (`http://127.0.0.1:PORT`). The server
-
-* sends a strong `ETag` (from the file's bytes) and `Last-Modified` (its mtime) and answers
-  `If-None-Match` / `If-Modified-Since` with 304;
-* guesses `Content-Type` from the extension (.pdf, .docx, .doc, .wps, .ofd, .html ...);
-* gives HTML/text files a charset: from a sidecar file `<name>.charset` next to the file
-  (e.g. `index.html.charset` containing `gbk`), otherwise from the page's own
-  `<meta charset>` / `http-equiv` declaration, otherwise `utf-8` when the bytes are UTF-8,
-  otherwise no charset. Sidecar files themselves are not served;
-* serves `index.html` for a directory URL and refuses paths that leave `root`.
-
-`tests/faulty_portal.py` subclasses `StaticHandler` to inject faults.
+`serve_directory(root)` runs the server in the background; `StaticHandler` says what it answers.
 """
 
 from __future__ import annotations
@@ -72,6 +60,17 @@ class PortalServer(ThreadingHTTPServer):
 
 
 class StaticHandler(BaseHTTPRequestHandler):
+    """Answers GET and HEAD with the files under the server's root, like a county portal.
+
+    * sends a strong `ETag` (from the file's bytes) and `Last-Modified` (its mtime) and answers
+      `If-None-Match` / `If-Modified-Since` with 304;
+    * sets `Content-Type` (with a charset for text) as `content_type_for` says;
+    * serves `index.html` for a directory URL and refuses paths that leave `root`; sidecar
+      `.charset` files themselves are not served.
+
+    `tests/faulty_portal.py` subclasses it to inject faults.
+    """
+
     server: PortalServer
     protocol_version = "HTTP/1.1"
 
@@ -146,7 +145,13 @@ class StaticHandler(BaseHTTPRequestHandler):
 
 
 def content_type_for(path: Path, body: bytes) -> str:
-    """Content-Type from the extension, with a charset for text (see the module docstring)."""
+    """Content-Type from the extension (.pdf, .docx, .doc, .wps, .ofd, .html ...), with a charset for text.
+
+    The charset of an HTML/text file: from a sidecar file `<name>.charset` next to the file
+    (e.g. `index.html.charset` containing `gbk`), otherwise from the page's own
+    `<meta charset>` / `http-equiv` declaration, otherwise `utf-8` when the bytes are UTF-8,
+    otherwise none.
+    """
     suffix = path.suffix.lower()
     ctype = _EXTRA_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     if not ctype.startswith(_TEXT_TYPES):
@@ -193,6 +198,9 @@ def running_server(
 
 @contextmanager
 def serve_directory(root: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Serve `root` over HTTP in the background; yields the base URL, e.g. http://127.0.0.1:8765."""
+    """Serve `root` over HTTP in the background; yields the base URL, e.g. http://127.0.0.1:8765.
+
+    A `ThreadingHTTPServer` on 127.0.0.1 (by default, on a free port) in a background thread.
+    """
     with running_server(root, host=host, port=port) as server:
         yield server.base_url

@@ -1,8 +1,4 @@
-"""Numbers a report states in words, compared with the table cell the sentence clearly names.
-
-Reads the NLP's QUANTITY entities and sentences (no NLP, no prose checks); a sentence that does
-not name one cell unambiguously is not a finding.
-"""
+"""Numbers a report states in words, compared with the table cell the sentence clearly names."""
 
 from __future__ import annotations
 
@@ -168,7 +164,11 @@ def prose_check(records: ReportRecords, cell: tuple[str, str, str], said: Statem
 
 
 def prose_checks(records: ReportRecords) -> list[CheckRecord]:
-    """One check per cell the prose names (its first statement), in section order."""
+    """One check per cell the prose names (its first statement), in section order.
+
+    Reads the NLP's QUANTITY entities and sentences (no NLP, no prose checks); a sentence that does
+    not name one cell unambiguously is not a finding.
+    """
     if records.report.template not in ("2019", "2021"):
         return []
     seen: dict[tuple[str, str, str], CheckRecord] = {}

@@ -1,12 +1,6 @@
 """Chinese text processing for the prose sections: tokens, sentences and rule-based entities.
 
-One spaCy pipeline (`spacy.blank("zh")` with the jieba segmenter, no model download) is built
-once per process and reused; the domain dictionary `pipeline/nlp/data/userdict.txt` is loaded into
-jieba's default tokenizer, which is the one spaCy's segmenter calls.
-Entities come from rules (regular expressions plus a walk over the jieba tokens for ORG), never
-from a statistical model. See docs/nlp.md for the labels and how to extend the dictionary.
-Sentences, entity rules and the compound pass live in `nlp_sentences`, `nlp_entities` and
-`nlp_compounds`; this module is the API (their public names are re-exported here).
+See docs/nlp.md for the entity labels and how to extend the domain dictionary.
 """
 
 from __future__ import annotations
@@ -20,6 +14,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+# This package is the API: sentences, entity rules and the compound pass live in
+# `pipeline.nlp.sentences`, `.entities` and `.compounds`; their public names are re-exported here.
 from pipeline.nlp.compounds import compound_grammar, merge_compounds
 from pipeline.nlp.entities import Entity as Entity
 from pipeline.nlp.entities import EntityLabel as EntityLabel
@@ -53,8 +49,10 @@ def load_domain_dictionary(tokenizer: jieba.Tokenizer, userdict: Path = USERDICT
 def build_pipeline() -> Language:
     """The process-wide spaCy pipeline: blank Chinese, jieba segmenter, domain dictionary.
 
-    spaCy's jieba segmenter is jieba's default tokenizer (`jieba.dt`), so the domain dictionary
-    is loaded into that one: jieba.cut elsewhere in the process sees the same words.
+    `spacy.blank("zh")` with the jieba segmenter (no model download), built once per process and
+    reused. spaCy's jieba segmenter is jieba's default tokenizer (`jieba.dt`), so the domain
+    dictionary `pipeline/nlp/data/userdict.txt` is loaded into that one: jieba.cut elsewhere in
+    the process sees the same words.
     """
     prepare_jieba()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
@@ -88,6 +86,11 @@ def find_entities(text: str) -> list[Entity]:
 
 
 def analyse_section(text: str) -> SectionNLP:
+    """Tokens, sentences and entities of one section's text.
+
+    Entities come from rules (regular expressions plus a walk over the jieba tokens for ORG),
+    never from a statistical model.
+    """
     doc = make_doc(text)
     return SectionNLP(
         tokens=tuple(doc_tokens(doc)),

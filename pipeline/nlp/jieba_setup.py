@@ -1,7 +1,6 @@
 """The domain dictionary and stop words shipped in `pipeline/nlp/data/`, and jieba's quiet, cached setup.
 
-Shared by `pipeline.nlp` (the spaCy pipeline) and `pipeline.nlp.compounds` (the grammar learnt from
-the dictionary), so that neither imports the other.
+Shared by `pipeline.nlp` and `pipeline.nlp.compounds`, so that neither imports the other.
 """
 
 from __future__ import annotations

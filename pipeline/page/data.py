@@ -25,7 +25,10 @@ LAWSUITS = (
 
 
 def read_table(output: Path, table: str, columns: list[str] | None = None) -> list[Row]:
-    """Every county file of one table, as rows (files written by older versions may lack new columns)."""
+    """Every county file of one table, as rows; a requested column a file lacks is left out of its rows.
+
+    Columns may be added to the schema, so a file need not hold every column the reader asks for.
+    """
     rows: list[Row] = []
     for path in sorted((output / table).glob("*.parquet")):
         names = pq.read_schema(path).names
