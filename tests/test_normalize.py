@@ -265,3 +265,33 @@ def test_a_fee_printed_with_its_unit_keeps_the_unit_as_printed() -> None:
     # 元 in a 万元 column: the number and unit as printed, never divided by 10,000
     assert (fee("75394432.52元").value, fee("75394432.52元").unit) == (75394432.52, "元")
     assert (fee("—").value, fee("—").raw, fee("—").unit) == (None, "—", "万元")
+
+
+def test_a_misprinted_active_disclosure_label_maps_within_its_block_and_is_named() -> None:
+    table = grid(
+        ["第二十条第（一）项", None, None, None],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章", "0", "0", "2"],
+        ["行政规范姓文件", "5", "1", "30"],  # 性 misprinted
+        ["第二十条第（六）项", None, None, None],
+        ["信息内容", "本年处理决定数量", None, None],
+        ["行政处发", "12", None, None],  # 罚 misprinted
+        ["其他事项", "7", None, None],  # not a row of the template
+    )
+    result = parse_tables([table])
+    cells = {(c.row_key, c.column_key): c for c in result.cells}
+    assert cells[("normative_documents", "in_force")].value == 30.0
+    assert cells[("normative_documents", "in_force")].raw_label == "行政规范姓文件"
+    assert cells[("penalty", "decisions")].value == 12.0
+    assert [c.raw_label for c in result.cells if c.row_key == "unmapped"] == ["其他事项"]
+    assert len(result.doubtful) == 2
+
+
+def test_an_active_disclosure_row_naming_two_rows_is_never_guessed() -> None:
+    table = grid(
+        ["第二十条第（一）项", None, None, None],
+        ["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+        ["规章、行政规范性文件", "5", "1", "30"],
+    )
+    result = parse_tables([table])
+    assert {c.row_key for c in result.cells} == {"unmapped"}

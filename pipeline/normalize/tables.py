@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from extractors.model import RawCell, RawTable
-from pipeline.normalize.request_rows import align, parse_label, printed_rows
+from pipeline.normalize.request_rows import align, parse_label, printed_rows, similarity
 from pipeline.normalize.request_rows import request_row_key as request_row_key  # re-exported for tests
 from pipeline.normalize.template import ACTIVE_BLOCKS, REQUEST_COLUMNS, REVIEW_COLUMNS, REVIEW_ROWS
 from pipeline.normalize.text import clean_cell, fold, is_value_text, parse_number, read_value, unit_of
@@ -188,6 +188,26 @@ def _unmapped(table_key: str, label: str, cells: Sequence[RawCell], strategy: st
 @dataclass
 class _ActiveState:
     columns: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, unit)
+    block: str | None = None  # 一/五/六/八/九 of the 第二十条第（…）项 block being read
+
+
+ACTIVE_SIMILARITY_MIN = 0.6  # a misprinted row label read as its block's row only this close to it
+
+
+def _active_row_by_label(label: str, block: str | None) -> str | None:
+    """The row of the current block a label misprints, by similarity; None when not one clearly."""
+    labels = {
+        key: fold(text)
+        for name, rows, _ in (b for template in ACTIVE_BLOCKS.values() for b in template)
+        if block is None or f"({block})" in fold(name)
+        for key, text in rows
+    }
+    scored = sorted(((similarity(label, text), key) for key, text in labels.items()), reverse=True)
+    if not scored or scored[0][0] < ACTIVE_SIMILARITY_MIN:
+        return None
+    if len(scored) > 1 and scored[1][1] != scored[0][1] and scored[1][0] >= scored[0][0] - 0.1:
+        return None
+    return scored[0][1]
 
 
 def _default_columns(row_key: str, template: str) -> list[tuple[str | None, str | None]]:
@@ -210,8 +230,9 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
     if not any(texts):
         return
     first = fold(texts[0])
-    if _BLOCK.search(fold("".join(texts))):
+    if block := _BLOCK.search(fold("".join(texts))):
         state.columns = []  # a new block: its own header row follows
+        state.block = block.group(1)
         return
     if "信息内容" in first:
         state.columns = [(match_words(fold(t), ACTIVE_COLUMN_WORDS), unit_of(t)) for t in texts[1:]]
@@ -223,6 +244,13 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
         return
     row_key = match_row(first, ACTIVE_ROW_WORDS)
     values = cells[1:]
+    raw_label = None
+    names_none = not any(word in first for word, _ in ACTIVE_ROW_WORDS)  # two names: merged, never guessed
+    if names_none and values and (row_key := _active_row_by_label(first, state.block)):
+        raw_label = texts[0]
+        out.doubtful.append(
+            f"active_disclosure row {texts[0]!r} read as {row_key} (by its likeness to the block's row)"
+        )
     if row_key is None or not values:
         if values and any(parse_number(v.text) is not None for v in values):
             out.cells.extend(_unmapped("active_disclosure", texts[0], values, strategy))
@@ -241,7 +269,7 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
             continue
         if col == "fee_amount" and unit is None:
             unit = "万元"
-        out.cells.append(_cell("active_disclosure", row_key, col, c, unit, strategy, out))
+        out.cells.append(_cell("active_disclosure", row_key, col, c, unit, strategy, out, raw_label))
     out.found.add("active_disclosure")
 
 
