@@ -245,7 +245,8 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
     row_key = match_row(first, ACTIVE_ROW_WORDS)
     values = cells[1:]
     raw_label = None
-    names_none = not any(word in first for word, _ in ACTIVE_ROW_WORDS)  # two names: merged, never guessed
+    # a label naming a row is never re-read by likeness (one naming two is merged rows: unmapped)
+    names_none = not any(word in first for word, _ in ACTIVE_ROW_WORDS)
     if names_none and values and (row_key := _active_row_by_label(first, state.block)):
         raw_label = texts[0]
         out.doubtful.append(
