@@ -59,24 +59,34 @@ def page_image(page: pypdfium2.PdfPage) -> np.ndarray:
 
 def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
     """OCR one page (1-based). Raises PageTooCoarse for a page image under MIN_SCAN_DPI."""
-    page = pdf[number - 1]
-    try:
-        dpi = scan_dpi(page)
-        if 0 < dpi < MIN_SCAN_DPI:
-            raise PageTooCoarse(f"the page image is {dpi:.0f} dpi, under the {MIN_SCAN_DPI} dpi OCR needs")
-        height = float(page.get_height())
-        rgb = page_image(page)
-    finally:
-        page.close()
-    grey, skew = image.upright(image.drop_red(rgb))
+    rgb, height = _rendered(pdf, number)
+    grey, skew = cleaned(rgb)
     del rgb
-    grey = cv2.medianBlur(grey, 3)  # scanner noise and JPEG ringing, read as specks and dots otherwise
     boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
     flipped = is_upside_down(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), boxes)
     if flipped:  # scanned upside down: turn the page and read it again
         grey = np.ascontiguousarray(grey[::-1, ::-1])
         boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
     return _laid_out(grey, boxes, PageRead(number, height, skew=skew, upside_down=flipped))
+
+
+def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, float]:
+    """The page image (RGB, RENDER_DPI) and the page height in points, if the scan is fine enough."""
+    page = pdf[number - 1]
+    try:
+        dpi = scan_dpi(page)
+        if 0 < dpi < MIN_SCAN_DPI:
+            raise PageTooCoarse(f"the page image is {dpi:.0f} dpi, under the {MIN_SCAN_DPI} dpi OCR needs")
+        return page_image(page), float(page.get_height())
+    finally:
+        page.close()
+
+
+def cleaned(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """Grey page without red ink, deskewed (and the angle), scanner noise and JPEG ringing filtered
+    (read as specks and dots otherwise)."""
+    grey, skew = image.upright(image.drop_red(rgb))
+    return cv2.medianBlur(grey, 3), skew
 
 
 def _laid_out(grey: np.ndarray, boxes: list[TextBox], read: PageRead) -> PageRead:
