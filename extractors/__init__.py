@@ -1,10 +1,4 @@
-"""One extractor per document format, behind an explicit registry.
-
-Every extractor is a pure function of a local file:
-`extract(path, content_type=None) -> ExtractedDocument`. `content_type` is the HTTP
-Content-Type the crawler archived with the file (it may carry a charset); extractors that
-have no use for it ignore it. None of them touches the network.
-"""
+"""One extractor per document format, behind an explicit registry."""
 
 from __future__ import annotations
 
@@ -13,6 +7,9 @@ from pathlib import Path
 
 from extractors.model import ExtractedDocument
 
+# Every extractor is a pure function of a local file: `extract(path, content_type=None) ->
+# ExtractedDocument`. `content_type` is the HTTP Content-Type the crawler archived with the file
+# (it may carry a charset); extractors that have no use for it ignore it. None touches the network.
 Extractor = Callable[[Path, str | None], ExtractedDocument]
 
 # Formats we recognise but cannot read yet: the report gets status unsupported_format.

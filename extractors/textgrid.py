@@ -1,12 +1,4 @@
-"""Text helpers shared by the HTML and DOCX extractors, and the "textgrid" table reader.
-
-* `join_fragments`: the lines of one cell joined, knowing Chinese text has no spaces between words,
-  so a line wrap inside a cell must not become a space (spaces as in `extractors.textnorm`).
-* `split_textgrids`: finds tables laid out as text lines (each cell starts a new line with a tab,
-  long cells wrap onto further lines, a blank line ends a row), the layout of pages whose table
-  survives only as text (see `shared/seeds/`).
-* `build_grid`: places cells with row/column spans into a full grid, covered cells as None.
-"""
+"""Text helpers shared by the HTML and DOCX extractors, and the "textgrid" table reader."""
 
 from __future__ import annotations
 
@@ -18,7 +10,11 @@ from extractors.textnorm import is_blank, is_cjk, normalize_spaces
 
 
 def join_fragments(fragments: Iterable[str]) -> str:
-    """Join the lines of one cell: nothing next to a CJK character, a space between Latin/digit runs."""
+    """Join the lines of one cell: nothing next to a CJK character, a space between Latin/digit runs.
+
+    Chinese text has no spaces between words, so a line wrap inside a cell must not become a space
+    (spaces as in `extractors.textnorm`).
+    """
     out = ""
     for fragment in (normalize_spaces(f) for f in fragments):
         if not fragment:
@@ -71,6 +67,8 @@ def _looks_like_grid(rows: list[list[str]]) -> bool:
 def split_textgrids(lines: Sequence[str]) -> list[str | RawTable]:
     """Lines of text -> the same lines with every tab-laid-out table replaced by a RawTable.
 
+    The layout: each cell starts a new line with a tab, long cells wrap onto further lines, a blank
+    line ends a row; pages whose table survives only as text use it (see `shared/seeds/`).
     Rows are as printed (a row holds the cells of one printed row, so rows may differ in length);
     a cell that is empty in the text is an empty string.
     """

@@ -1,8 +1,5 @@
-"""Text folding shared by every stage: what a space is, which characters are CJK, NFKC folding.
-
-Extractors and normalisation both build on these (extractors import nothing from the pipeline, so
-the primitives live here): `normalize_spaces` for text kept as printed, `fold` for matching.
-"""
+"""Text folding shared by every stage: what a space is, which characters are CJK, NFKC folding
+(extractors import nothing from the pipeline, so the primitives live here)."""
 
 from __future__ import annotations
 
