@@ -1,9 +1,4 @@
-"""The PDF extractor: body text outside tables, ruled tables as cell grids, title and problems.
-
-Each page is parsed once (pdfplumber's `page.chars`), text and tables are read from the same page
-object, and the page is closed at once so memory stays flat however long the document is. Tables
-continued on the next page are joined into one grid by column x-positions (`pdf_tables`).
-"""
+"""The PDF extractor: body text outside tables, ruled tables as cell grids, title and problems."""
 
 from __future__ import annotations
 
@@ -46,7 +41,13 @@ class PageContent:
 
 
 def extract(path: Path, content_type: str | None = None) -> ExtractedDocument:
-    """Read one local PDF. Never raises for a bad document: status 'failed' says why."""
+    """Read one local PDF. Never raises for a bad document: status 'failed' says why.
+
+    Each page is parsed once (pdfplumber's `page.chars`), text and tables are read from the same
+    page object, and the page is closed at once so memory stays flat however long the document is.
+    Tables continued on the next page are joined into one grid by column x-positions
+    (`extractors.pdf.tables`).
+    """
     problems: list[str] = []
     try:
         pages = _read_pages(path, problems)

@@ -1,7 +1,5 @@
-"""A table as found on one PDF page (`Fragment`) and what the table finders and the joining of
-tables across pages share: the column tolerance and merging column boundaries (numbers are told by
-`extractors.numbers`).
-"""
+"""A table as found on one PDF page (`Fragment`), and the column tolerance and boundary merging that the
+table finders and the joining of tables across pages share (numbers are told by `extractors.numbers`)."""
 
 from __future__ import annotations
 

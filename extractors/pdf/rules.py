@@ -1,7 +1,4 @@
-"""Tables drawn with horizontal rules only (strategy "explicit"): rows from the rules, columns placed
-from where rule segments end and from the gaps between number columns, then merged cells restored
-(words running across a column boundary; blanks that no header prints).
-"""
+"""Tables drawn with horizontal rules only (strategy "explicit") as cell grids."""
 
 from __future__ import annotations
 
@@ -169,8 +166,10 @@ def cover_unprinted_blanks(rows: list[list[str | None]]) -> list[list[str | None
 
 
 def rule_only_fragments(page: Any, page_no: int, found: Sequence[Fragment]) -> list[Fragment]:
-    """Tables with horizontal rules and no vertical ones: rows from the rules, columns placed by
-    `column_xs` (explicit vertical lines), strategy 'explicit'."""
+    """Tables with horizontal rules and no vertical ones, strategy 'explicit': rows from the rules,
+    columns placed from where rule segments end and from the gaps between number columns (`column_xs`,
+    given to pdfplumber as explicit vertical lines), then merged cells restored: words running across
+    a column boundary (`join_crossed_cells`), blanks that no header prints (`cover_unprinted_blanks`)."""
     stacks = rule_stacks(horizontal_rules(page.horizontal_edges, found))
     if not stacks:
         return []

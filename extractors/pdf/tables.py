@@ -1,17 +1,4 @@
-"""Ruled tables of a PDF page as cell grids, and the joining of tables continued across pages.
-
-A page's tables come out as `Fragment`s that keep their column x-boundaries, so that a fragment on
-the next page can be laid onto the same columns by position, not by index: the first fragment often
-has fewer columns (its rows span the inner label columns).
-
-Page breaks handled: a continuation fragment with no rule above its first row (pdfplumber #720: the
-row would be lost, so a rule is added where the vertical rules start); a merged label printed half on
-each page; a row cut in two with its labels above the break and its numbers below (joined back).
-Not handled: a cut row whose two halves both print text in the same column (a wrapped label continued
-below the break beside numbers printed above it) stays two rows, because it cannot be told apart from
-two rows with blank cells; and a rule-only table ("explicit") continued without a rule above its first
-row loses that row into the body text.
-"""
+"""Ruled tables of a PDF page as cell grids, and the joining of tables continued across pages."""
 
 from __future__ import annotations
 
@@ -239,7 +226,19 @@ def _join_cut_row(table: Fragment, rows: list[list[str | None]], pages: list[lis
 
 
 def append_fragment(table: Fragment, cont: Fragment) -> None:
-    """Append the continuation `cont` (the next page's first table) to `table`, in place."""
+    """Append the continuation `cont` (the next page's first table) to `table`, in place.
+
+    Fragments keep their column x-boundaries, so `cont` is laid onto the same columns by position,
+    not by index: the first fragment often has fewer columns (its rows span the inner label columns).
+
+    Page breaks handled: a continuation with no rule above its first row (pdfplumber #720: the row
+    would be lost, so `missing_top_rule` adds a rule where the vertical rules start); a merged label
+    printed half on each page; a row cut in two with its labels above the break and its numbers below
+    (joined back). Not handled: a cut row whose two halves both print text in the same column (a
+    wrapped label continued below the break beside numbers printed above it) stays two rows, because
+    it cannot be told apart from two rows with blank cells; and a rule-only table ("explicit")
+    continued without a rule above its first row loses that row into the body text.
+    """
     bounds = merge_bounds(table.xs, cont.xs)
     table.rows = _regrid(table.rows, table.xs, bounds, _covered)
     table.cell_pages = _regrid(table.cell_pages, table.xs, bounds, _first_page)

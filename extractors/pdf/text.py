@@ -1,8 +1,5 @@
-"""Text clean-up for the PDF extractor: characters, lines, running headers and the title.
-
-Everything here works on plain Python values (pdfplumber's char dicts, line strings), so it can be
-tested without a PDF.
-"""
+"""Text clean-up for the PDF extractor: characters, lines, running headers and the title, all on plain
+Python values (pdfplumber's char dicts, line strings), so it can be tested without a PDF."""
 
 from __future__ import annotations
 

@@ -1,12 +1,4 @@
-"""PDFs that are a web page printed by a browser: the report inside the site's chrome.
-
-Some portals offer a report only as their article page, and people save it with "print to PDF":
-navigation, search boxes and portal metadata (标题：, 来源：, 发布时间：) come before the report's
-title, share buttons and download links after it, and the site footer after the last section. Such
-a document is told by its portal metadata printed before the report title. Everything before the
-title is dropped (the metadata is kept as metadata), so are the chrome lines between the title and
-the report's first words, and everything from the first footer line after the last section.
-"""
+"""PDFs that are a web page printed by a browser: the report inside the site's chrome."""
 
 from __future__ import annotations
 
@@ -84,7 +76,15 @@ def _starts_report(line: str) -> bool:
 
 def cut_report(blocks: list[Block]) -> WebPageReport | None:
     """The report inside a printed web page, or None when the document is no printed web page (no
-    portal metadata around the report title, before the report's first paragraph)."""
+    portal metadata around the report title, before the report's first paragraph).
+
+    Some portals offer a report only as their article page, and people save it with "print to PDF":
+    navigation, search boxes and portal metadata (标题：, 来源：, 发布时间：) come before the report's
+    title, share buttons and download links after it, and the site footer after the last section.
+    Everything before the title is dropped (the metadata is kept as metadata), so are the chrome
+    lines between the title and the report's first words, and everything from the first footer line
+    after the last section.
+    """
     lines = _lines(blocks)
     found = _title_at(lines, blocks)
     if found is None:
