@@ -1,17 +1,4 @@
-"""DOCX extractor: a WordprocessingML package -> text blocks and raw table grids.
-
-The package is read defensively (size caps, no DTDs, entities or network): see
-`extractors.docx.package`.
-
-Reading order follows the body: paragraphs -> `TextBlock` (a `w:br` inside a paragraph splits it
-into separate blocks, like `<br>` in HTML), tables -> `RawTable` (gridSpan repeats as None to the
-right, vMerge "continue" cells are None below the "restart" cell). A table nested in a cell is
-flattened into that cell's text, row by row. Text boxes (`w:txbxContent`) become blocks right
-after the paragraph that anchors them (the VML fallback copy inside `mc:Fallback` is skipped).
-Automatic numbering (`w:numPr`, direct or through the paragraph style) is reconstructed as text:
-"一、" for chineseCounting/ideographDigital/chineseCountingThousand, "1." for decimal, etc., by
-counting the paragraphs of each list level in document order (level overrides are ignored).
-"""
+"""DOCX extractor: a WordprocessingML package -> text blocks and raw table grids."""
 
 from __future__ import annotations
 
@@ -108,7 +95,12 @@ class _Level:
 
 
 class Numbering:
-    """Renders the automatic number of a paragraph, counting list paragraphs in document order."""
+    """Renders the automatic number of a paragraph, counting list paragraphs in document order.
+
+    Automatic numbering (`w:numPr`, direct or through the paragraph style) is reconstructed as text:
+    "一、" for chineseCounting/ideographDigital/chineseCountingThousand, "1." for decimal, etc., by
+    counting the paragraphs of each list level in document order (level overrides are ignored).
+    """
 
     def __init__(self, w: str, numbering: etree._Element | None, styles: etree._Element | None) -> None:
         self.w = w
@@ -326,7 +318,16 @@ def _failed(problem: str) -> ExtractedDocument:
 
 
 def extract(path: Path, content_type: str | None = None) -> ExtractedDocument:
-    """Read one .docx file. Never raises for a bad document: status "failed" instead."""
+    """Read one .docx file. Never raises for a bad document: status "failed" instead.
+
+    The package is read defensively (size caps, no DTDs, entities or network): see
+    `extractors.docx.package`. Reading order follows the body: paragraphs -> `TextBlock` (a `w:br`
+    inside a paragraph splits it into separate blocks, like `<br>` in HTML), tables -> `RawTable`
+    (gridSpan repeats as None to the right, vMerge "continue" cells are None below the "restart"
+    cell). A table nested in a cell is flattened into that cell's text, row by row. Text boxes
+    (`w:txbxContent`) become blocks right after the paragraph that anchors them (the VML fallback
+    copy inside `mc:Fallback` is skipped). Paragraph numbers are rendered by `Numbering`.
+    """
     try:
         package = open_package(path)
     except DocxError as exc:

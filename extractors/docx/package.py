@@ -1,10 +1,4 @@
-"""The DOCX package: its main document, numbering and styles parts as XML trees.
-
-The package is read with `zipfile` and `lxml` only, defensively: every part is size-capped while
-it is decompressed (a zip bomb becomes status "failed"), and XML is parsed without loading DTDs,
-resolving entities or touching the network (an XXE or billion-laughs payload stays an unexpanded
-entity reference; the document is read without it and a problem is recorded).
-"""
+"""The DOCX package: its main document, numbering and styles parts as XML trees."""
 
 from __future__ import annotations
 
@@ -95,6 +89,13 @@ class Package:
 
 
 def open_package(path: Path) -> Package:
+    """Read the package with `zipfile` and `lxml` only, defensively; `DocxError` when it cannot be read.
+
+    Every part is size-capped while it is decompressed (a zip bomb becomes status "failed"), and XML
+    is parsed without loading DTDs, resolving entities or touching the network (an XXE or
+    billion-laughs payload stays an unexpanded entity reference; the document is read without it and
+    a problem is recorded).
+    """
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:

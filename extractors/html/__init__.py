@@ -1,10 +1,4 @@
-"""HTML extractor: an archived CMS article page -> text blocks and raw table grids.
-
-Steps: bytes -> text (strict decoding, see `extractors.html.decode.decode_html`) -> lxml tree -> the
-element that holds the report body (known CMS containers, else the common ancestor of the section
-headings) -> lines and `<table>` grids in reading order -> tab-laid-out "textgrid" tables recognised
-among the lines -> `ExtractedDocument`.
-"""
+"""HTML extractor: an archived CMS article page -> text blocks and raw table grids."""
 
 from __future__ import annotations
 
@@ -381,7 +375,13 @@ def _split_all_textgrids(items: list[str | RawTable]) -> list[str | RawTable]:
 
 
 def extract(path: Path, content_type: str | None = None) -> ExtractedDocument:
-    """Read one archived HTML page. Never raises for a bad document: status "failed" instead."""
+    """Read one archived HTML page. Never raises for a bad document: status "failed" instead.
+
+    Steps: bytes -> text (strict decoding, see `extractors.html.decode.decode_html`) -> lxml tree ->
+    the element that holds the report body (known CMS containers, else the common ancestor of the
+    section headings) -> lines and `<table>` grids in reading order -> tab-laid-out "textgrid" tables
+    recognised among the lines -> `ExtractedDocument`.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:

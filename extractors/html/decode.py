@@ -1,12 +1,4 @@
-"""HTML page bytes -> text, strictly decoded; a page that fits no encoding fails with the offsets.
-
-Encodings: a BOM, the charset of the HTTP Content-Type, the charset the page declares, then
-UTF-8, then GB18030, each tried strictly. GB2312/GBK are decoded as GB18030, their superset
-(portals declare gb2312 and then use characters such as 镕 that only GBK has). A declared GB
-charset loses to UTF-8 when the bytes are valid UTF-8 with non-ASCII characters: UTF-8 bytes of
-Chinese text also decode "successfully" as GB18030, into mojibake, while real GBK text is
-practically never valid UTF-8.
-"""
+"""HTML page bytes -> text, strictly decoded; a page that fits no encoding fails with the offsets."""
 
 from __future__ import annotations
 
@@ -71,7 +63,14 @@ def _is_utf8_with_non_ascii(data: bytes) -> bool:
 
 
 def candidate_encodings(data: bytes, content_type: str | None) -> list[str]:
-    """The encodings to try strictly, most trusted first."""
+    """The encodings to try strictly, most trusted first.
+
+    A BOM, the charset of the HTTP Content-Type, the charset the page declares, then UTF-8, then
+    GB18030. GB2312/GBK are decoded as GB18030, their superset (portals declare gb2312 and then use
+    characters such as 镕 that only GBK has). A declared GB charset loses to UTF-8 when the bytes are
+    valid UTF-8 with non-ASCII characters: UTF-8 bytes of Chinese text also decode "successfully" as
+    GB18030, into mojibake, while real GBK text is practically never valid UTF-8.
+    """
     for bom, name in _BOMS:
         if data.startswith(bom):
             return [name, "utf-8", "gb18030"]
