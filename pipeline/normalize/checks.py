@@ -1,10 +1,4 @@
-"""The identities a correct report satisfies (spec: "Identities"), checked, never enforced.
-
-A failed check is a finding about the published report; numbers are never "fixed". Many publishers
-print a dash or leave a cell blank for zero: such cells are read as 0 for a check and counted in its
-`assumed_zero`, so a total that fails even then is a finding and the others can be filtered. A check
-whose inputs print text, or were not found, stays `passed = None` and says why in `note`.
-"""
+"""The identities a correct report satisfies (spec: "Identities"), checked, never enforced."""
 
 from __future__ import annotations
 
@@ -142,7 +136,14 @@ def run_checks(
     blanks: Collection[CellKey] = (),
 ) -> list[Check]:
     """Every identity of the spec that applies to the tables found. `values` holds the cells read
-    (None: no number); `blanks` those of them printed blank or as a dash, read as 0."""
+    (None: no number); `blanks` those of them printed blank or as a dash, read as 0.
+
+    A failed check is a finding about the published report; numbers are never "fixed". Many
+    publishers print a dash or leave a cell blank for zero: such cells are read as 0 for a check and
+    counted in its `assumed_zero`, so a total that fails even then is a finding and the others can be
+    filtered. A check whose inputs print text, or were not found, stays `passed = None` and says why
+    in `note`.
+    """
     inputs = _Inputs(values, frozenset(blanks))
     checks: list[Check] = []
     if "requests" in tables and template in ("2019", "2021"):

@@ -1,12 +1,4 @@
-"""Printed rows of the requests table -> the template's rows, by order, numbering and label together.
-
-Real reports print typos ("2.其他法律行政止公开"), drop or add characters, split labels over lines
-or cells, leave rows out, add rows, or print （六）其他处理 as one row. Each printed row is scored
-against each template row (the words that make a row unique, its numbering （三）/2., the similarity
-of its label) and the printed rows are aligned with the template in order, so one odd label never
-shifts the rows after it. A row mapped without its label naming the row is `doubtful`: its printed
-label is kept and the report says which key it was given.
-"""
+"""Printed rows of the requests table -> the template's rows, by order, numbering and label together."""
 
 from __future__ import annotations
 
@@ -183,7 +175,15 @@ def score(row: PrintedRow, key: str, template: Label) -> float | None:
 def align(rows: Sequence[PrintedRow]) -> list[Mapping]:
     """Each printed row's key: the in-order assignment of printed rows to template rows that fits
     best (rows may be left out on either side); a row out of the template's order keeps the key its
-    words name, flagged; anything else is unmapped."""
+    words name, flagged; anything else is unmapped.
+
+    Real reports print typos ("2.其他法律行政止公开"), drop or add characters, split labels over
+    lines or cells, leave rows out, add rows, or print （六）其他处理 as one row. Each printed row is
+    scored against each template row (the words that make a row unique, its numbering （三）/2., the
+    similarity of its label) and the printed rows are aligned with the template in order, so one odd
+    label never shifts the rows after it. A row mapped without its label naming the row is
+    `doubtful`: its printed label is kept and the report says which key it was given.
+    """
     n, m = len(rows), len(TEMPLATE_ROWS)
     scores = [[score(r, key, label) for key, label in TEMPLATE_ROWS] for r in rows]
     best = [[0.0] * (m + 1) for _ in range(n + 1)]

@@ -1,9 +1,4 @@
-"""Split a report's body text into its numbered sections.
-
-Headings are found by their number and heading words together, in order: the number alone
-is not enough (the requests table's row labels also start with 一、…四、, and the preamble
-often names every section).
-"""
+"""Split a report's body text into its numbered sections."""
 
 from __future__ import annotations
 
@@ -77,7 +72,12 @@ def join_lines(lines: Sequence[tuple[str, bool]]) -> str:
 
 
 def split_sections(blocks: Sequence[TextBlock], old_format: bool = False) -> list[Section]:
-    """Section 0 (title block and preamble) and each numbered section found, in order."""
+    """Section 0 (title block and preamble) and each numbered section found, in order.
+
+    Headings are found by their number and heading words together, in order: the number alone is
+    not enough (the requests table's row labels also start with 一、…四、, and the preamble often
+    names every section).
+    """
     found: list[tuple[int, str | None, int | None, list[tuple[str, bool]]]] = [(0, None, None, [])]
     for line, page, starts_block in _lines(blocks):
         number = heading_number(line, found[-1][0], old_format)

@@ -1,9 +1,4 @@
-"""Raw table grids -> canonical facts, whatever format they came from.
-
-Labels are matched by the words that make each row unique (after folding), never by row
-position, so wrapped, re-spaced or slightly reworded labels still map. Anything that maps
-to no canonical key is kept with row_key `unmapped` and its printed label.
-"""
+"""Raw table grids -> canonical facts, whatever format they came from."""
 
 from __future__ import annotations
 
@@ -374,7 +369,13 @@ def _continues_requests(table: RawTable) -> bool:
 
 
 def parse_tables(tables: Sequence[RawTable]) -> TablesResult:
-    """Map every standard table in a document to canonical cells."""
+    """Map every standard table in a document to canonical cells.
+
+    Labels are matched by the words that make each row unique (after folding), never by row
+    position, so wrapped, re-spaced or slightly reworded labels still map (the requests table's rows
+    by order, numbering and label together: see `request_rows.align`). Anything that maps to no
+    canonical key is kept with row_key `unmapped` and its printed label.
+    """
     out = TablesResult()
     by_kind: dict[str, list[RawTable]] = {"active_disclosure": [], "requests": [], "review_litigation": []}
     previous: str | None = None

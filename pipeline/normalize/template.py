@@ -1,9 +1,5 @@
-"""The canonical keys of the two official templates and their printed labels.
-
-Straight from `shared/spec/report-format.md`. Everything that needs the list of rows or
-columns of a table (normalisation, checks, the `dictionary` table, fixture generators)
-reads it from here.
-"""
+"""The canonical keys of both official templates and their printed labels (`shared/spec/report-format.md`);
+normalisation, checks, the `dictionary` table and fixture generators read a table's rows and columns here."""
 
 from __future__ import annotations
 

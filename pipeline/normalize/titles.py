@@ -1,10 +1,4 @@
-"""Titles of portal entries: is this an annual disclosure report, and whose, for which year?
-
-`classify_title` sorts a link title into "report" (a 政府信息公开工作年度报告 / 政府信息公开年报 /
-政务公开年度报告 of some year), "skip" (a document that is not one: 政府工作报告, notices about
-compiling or submitting the reports, 工作要点, 统计公报 ...) and "other" (navigation).
-`parse_report_title` pulls (agency, year) out of a report title.
-"""
+"""Titles of portal entries: is this an annual disclosure report, and whose, for which year?"""
 
 from __future__ import annotations
 
@@ -68,7 +62,12 @@ def is_cut_title(title: str) -> bool:
 
 
 def classify_title(title: str) -> TitleClass:
-    """report | skip | other, for a link title as listed."""
+    """report | skip | other, for a link title as listed.
+
+    "report": a 政府信息公开工作年度报告 / 政府信息公开年报 / 政务公开年度报告 of some year; "skip": a
+    document that is not one (政府工作报告, notices about compiling or submitting the reports,
+    工作要点, 统计公报 ...); "other": navigation.
+    """
     text = normalize_title(title)
     if not text:
         return "other"
