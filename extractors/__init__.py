@@ -12,7 +12,7 @@ from extractors.model import ExtractedDocument
 # (it may carry a charset); extractors that have no use for it ignore it. None touches the network.
 Extractor = Callable[[Path, str | None], ExtractedDocument]
 
-# Formats we recognise but cannot read yet: the report gets status unsupported_format.
+# Formats recognised but not read: the report gets status unsupported_format.
 UNSUPPORTED_FORMATS = frozenset({"doc", "wps", "ofd"})
 
 
