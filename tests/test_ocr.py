@@ -241,3 +241,35 @@ def test_a_failed_identity_on_ocr_numbers_is_named_and_the_report_partial() -> N
     )
     assert ocr.status == "partial"
     assert "read by OCR" not in (_review_report("lines").report.error or "")
+
+
+def test_a_mixed_document_reads_only_its_scanned_page_by_ocr(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages 1-3 with their text layer, page 4 a scan (upside down): OCR reads page 4 alone, and the
+    report is the original's, exactly (its golden file is the original's)."""
+    from extractors.ocr import document
+
+    read_pages: list[int] = []
+    real = document.read_page
+
+    def spy(pdf: Any, number: int) -> Any:
+        read_pages.append(number)
+        return real(pdf, number)
+
+    monkeypatch.setattr(document, "read_page", spy)
+    case = FIXTURES / "scan-mixed-2021"
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    doc = extract_file(case / "report.pdf")
+    records = build_report(
+        doc,
+        DocumentMeta("000000", sha256_file(case / "report.pdf"), "pdf"),
+        "t",
+        dt.datetime.now(dt.UTC),
+        False,
+    )
+    assert read_pages == [4]
+    assert records.report.status == "ok", records.report.error
+    got = {(f.table_key, f.row_key, f.column_key): f.value for f in records.facts}
+    assert got == {(f["table_key"], f["row_key"], f["column_key"]): f["value"] for f in expected["facts"]}
+    assert "ocr" not in {f.strategy for f in records.facts}
+    sections = {s.section_no: "".join(s.text.split()) for s in records.sections}
+    assert sections[6] == "".join(expected["sections"][-1]["text"].split())

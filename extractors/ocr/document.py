@@ -12,7 +12,7 @@ import pypdfium2
 from extractors.model import Block, ExtractedDocument, RawTable, TextBlock
 from extractors.ocr.engine import OcrUnavailable, ready
 from extractors.ocr.page import PageRead, PageTooCoarse, read_page
-from extractors.pdf.text import Line, is_running_header, repeated_margin_lines, title_from_lines
+from extractors.pdf.text import Line, in_margin, is_running_header, repeated_margin_lines, title_from_lines
 
 
 def read_pages(path: Path, numbers: Sequence[int], problems: list[str]) -> list[PageRead]:
@@ -41,7 +41,7 @@ def ocr_into(document: ExtractedDocument, path: Path, numbers: Sequence[int]) ->
     except OcrUnavailable as exc:
         document.problems.append(f"ocr: not available ({exc}); pages {_listed(numbers)} not read")
         return
-    _drop_running_headers(pages)
+    _drop_running_headers(pages, document.title)
     blocks = _blocks(pages)
     read = {p.number for p in pages}
     document.problems = [p for p in document.problems if not _is_needs_ocr_note(p, read)] + problems
@@ -62,10 +62,27 @@ def _listed(numbers: Sequence[int]) -> str:
     return ", ".join(str(n) for n in numbers)
 
 
-def _drop_running_headers(pages: list[PageRead]) -> None:
+def _drop_running_headers(pages: list[PageRead], title: str | None) -> None:
+    """Page numbers and lines repeated in the margins of the scanned pages, and the title printed as a
+    running header (on a text page the PDF extractor already dropped it)."""
     repeated = repeated_margin_lines([(p.lines, p.height) for p in pages if p.lines])
     for page in pages:
-        page.lines = [ln for ln in page.lines if not is_running_header(ln, page.height, repeated)]
+        page.lines = [
+            ln
+            for ln in page.lines
+            if not is_running_header(ln, page.height, repeated) and not _title_header(ln, page, title)
+        ]
+
+
+def _title_header(line: Line, page: PageRead, title: str | None) -> bool:
+    """A margin line after page 1 that prints the report's title."""
+    if page.number == 1 or not title or not in_margin(line, page.height):
+        return False
+    return _squashed(line.text) == _squashed(title)
+
+
+def _squashed(text: str) -> str:
+    return "".join(text.split())
 
 
 def _page_items(page: PageRead) -> list[Block]:

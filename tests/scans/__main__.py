@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from tests.scans.build import FIXTURES, SCANS, write_scan
+from tests.scans.mixed import NAME, write_mixed
 
 
 def main() -> None:
     for scan in SCANS:
         write_scan(scan, FIXTURES)
         print(f"wrote {FIXTURES / scan.name}")
+    write_mixed(FIXTURES)
+    print(f"wrote {FIXTURES / NAME}")
 
 
 if __name__ == "__main__":
