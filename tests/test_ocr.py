@@ -273,3 +273,11 @@ def test_a_mixed_document_reads_only_its_scanned_page_by_ocr(monkeypatch: pytest
     assert "ocr" not in {f.strategy for f in records.facts}
     sections = {s.section_no: "".join(s.text.split()) for s in records.sections}
     assert sections[6] == "".join(expected["sections"][-1]["text"].split())
+
+
+@pytest.mark.parametrize("printed", ["38", "0", "1205"])
+def test_a_clearly_printed_number_is_read_with_certainty(printed: str) -> None:
+    crop = np.full((48, 40 + 30 * len(printed), 3), 255, np.uint8)
+    cv2.putText(crop, printed, (15, 36), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (0, 0, 0), 2, cv2.LINE_AA)
+    text, sure = ocr_engine.read_number(crop)
+    assert (text, sure > OCR_MIN_CONFIDENCE) == (printed, True)
