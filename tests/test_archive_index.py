@@ -40,3 +40,18 @@ def test_a_county_adopts_what_it_reuses_from_the_old_single_manifest(tmp_path: P
     row = later.latest_body(url)
     assert row is not None and row.etag == '"e1"' and row.fetched_at == "2026-11-02T00:00:00+00:00"
     assert later.first_fetched_at(first.sha256 or "") == first.fetched_at_dt
+
+
+def test_a_county_index_stays_as_short_as_what_it_indexes(tmp_path: Path) -> None:
+    archive = Archive(tmp_path, "370323")
+    url = "http://a.example/r.pdf"
+    first = fetched(archive, url, b"%PDF a", "2026-01-01T00:00:00+00:00")
+    for night in range(1, 400):  # a year of nights answering 304 for the same bytes
+        fetched(archive, url, b"%PDF a", f"2026-01-01T00:00:{night % 60:02d}+00:00", status=304)
+    again = Archive(tmp_path, "370323")  # compacts on opening
+    rows = list(read_manifest(manifest_path(tmp_path, "370323")))
+    assert len(rows) <= 2  # the first download and the latest row
+    assert again.first_fetched_at(first.sha256 or "") == first.fetched_at_dt
+    assert again.latest_body(url) == archive.latest_body(url)  # the same index as before compacting
+    history = manifest_path(tmp_path, "370323").with_suffix(".history.jsonl")
+    assert len(rows) + len(history.read_bytes().splitlines()) == 400  # every row kept somewhere

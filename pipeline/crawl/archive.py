@@ -30,6 +30,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+# A county's index is compacted when it holds more than this many times the rows it needs (+ slack).
+COMPACT_FACTOR = 4
+COMPACT_SLACK = 200
+
 
 @dataclass(frozen=True)
 class ManifestRow:
@@ -76,9 +80,33 @@ class Archive:
         legacy = manifest_path(root, None)
         if county is not None and not self.manifest_path.exists() and legacy.exists():
             self._legacy = Archive(root)
-        for row in read_manifest(self.manifest_path):
+        rows = list(read_manifest(self.manifest_path))
+        for row in rows:
             self._index(row)
         _terminate_torn_line(self.manifest_path)
+        if county is not None:
+            self._compact(rows)
+
+    def _needed(self, rows: list[ManifestRow]) -> list[ManifestRow]:
+        """The rows the index is built from: each URL's latest body, each body's first download."""
+        latest = {id(r) for r in self._latest_body.values()}
+        first = set(self._first_seen.items())
+        return [r for r in rows if id(r) in latest or (r.status == 200 and (r.sha256, r.fetched_at) in first)]
+
+    def _compact(self, rows: list[ManifestRow]) -> None:
+        """Keep a county's index as short as what it indexes; older rows go to its history file.
+
+        Without this, every night's 304 rows would make each crawl read more than the last."""
+        needed = self._needed(rows)
+        if len(rows) <= COMPACT_FACTOR * len(needed) + COMPACT_SLACK:
+            return
+        kept = {id(r) for r in needed}
+        history = self.manifest_path.with_suffix(".history.jsonl")
+        with history.open("ab") as fh:  # history first: a crash between the two loses no row
+            fh.writelines(_row_line(r) for r in rows if id(r) not in kept)
+        tmp = self.manifest_path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_bytes(b"".join(_row_line(r) for r in needed))
+        os.replace(tmp, self.manifest_path)
 
     def object_path(self, sha256: str) -> Path:
         return self.objects / sha256[:2] / sha256
@@ -111,7 +139,7 @@ class Archive:
         return self.store_chunks(iter([body]))
 
     def record(self, row: ManifestRow) -> None:
-        line = (json.dumps(asdict(row), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+        line = _row_line(row)
         with self._lock:
             fd = os.open(self.manifest_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
@@ -151,6 +179,10 @@ class Archive:
         self._latest_body[row.url] = row
         if row.status == 200 and row.sha256 not in self._first_seen:
             self._first_seen[row.sha256] = row.fetched_at
+
+
+def _row_line(row: ManifestRow) -> bytes:
+    return (json.dumps(asdict(row), ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
 def manifest_path(root: Path, county: str | None) -> Path:
