@@ -1,13 +1,6 @@
-"""Seconds per scanned page, peak memory and accuracy of OCR on the scan fixtures -> docs/benchmarks-ocr.md.
+"""Seconds per scanned page, peak memory and accuracy of OCR -> docs/benchmarks-ocr.md.
 
-Run from the repo root: `.venv/bin/python bench/bench_ocr.py [--repeat 2]`. Each extraction runs in
-a fresh process (so peak RSS is that document's, models included), with no network when
-`unshare -rn` is available (then the table says so). The text-layer original of the first scan is
-measured the same way, for comparison. Accuracy is counted against the golden files, as in
-tests/test_ocr.py. Three more scans are made here, in a temporary folder (not committed), from
-other fixtures (`EXTRA`: another template, a real WPS report, a LibreOffice export), to see how the
-reader does on layouts it was not tuned on.
-"""
+Run from the repo root: `.venv/bin/python bench/bench_ocr.py [--repeat 2]`."""
 
 from __future__ import annotations
 
@@ -120,6 +113,9 @@ def row(case: str, runs: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    """Each document extracted in a fresh process (peak RSS is that document's, models included), in
+    `unshare -rn` when available; the text-layer original measured too; accuracy as in test_ocr.
+    EXTRA scans are made in a temporary folder from other fixtures, to see layouts not tuned on."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args()

@@ -1,9 +1,4 @@
-"""Scanned reports read by OCR, against the golden files of the documents the scans were made from.
-
-The scans (`tests/fixtures/scan-*`, made by `python -m tests.scans`) are 6 pages in all: each is read
-once per module (OCR costs seconds a page) with every socket connection refused, then checked by
-several tests. Cheap unit tests of the image steps use images drawn here.
-"""
+"""Scanned reports read by OCR, against the golden files of the documents the scans were made from."""
 
 from __future__ import annotations
 
@@ -39,7 +34,7 @@ def _refuse(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture(scope="module")
 def read() -> Iterator[dict[str, tuple[dict[str, Any], ReportRecords]]]:
-    """Each scan extracted and normalised once, with the network refused."""
+    """Each scan extracted and normalised once (OCR costs seconds a page), every connection refused."""
     patch = pytest.MonkeyPatch()
     patch.setattr(socket.socket, "connect", _refuse)
     patch.setattr(socket, "create_connection", _refuse)

@@ -1,10 +1,6 @@
-"""OCR for scanned PDF pages (no text layer): page image -> upright -> ruled grids and text lines.
+"""OCR for scanned PDF pages: `ocr_into` reads image-only pages into the PDF extractor's document.
 
-`ocr_into` reads the given pages of a local PDF with RapidOCR (models shipped in its wheel, nothing
-downloaded) and puts what it read into the document the PDF extractor built: text blocks, tables
-(strategy "ocr", each cell with its confidence) and the title. Nothing here touches the network.
-Importing this package is cheap (the image and OCR libraries load on first use).
-"""
+Cheap to import: the image and OCR libraries load on first use. See docs/ocr.md."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The OCR engine: RapidOCR's PP-OCR models, shipped inside its wheel, run on onnxruntime, offline.
-
-Models are loaded from the installed package by explicit path, so RapidOCR's download code is never
-reached; a missing model file means OCR is unavailable (the document stays `needs_ocr`), never a
-download.
-"""
+"""The OCR engine: RapidOCR's PP-OCR models from its wheel, loaded by path (never downloaded)."""
 
 from __future__ import annotations
 
@@ -75,7 +70,8 @@ def ocr_version() -> str | None:
 
 @functools.cache
 def engine() -> Any:
-    """One RapidOCR instance per process, with every model given by path (nothing downloaded)."""
+    """One RapidOCR instance per process, with every model given by path: RapidOCR's download code is
+    never reached, and a missing model file means OCR is unavailable, never a download."""
     models = model_dir()
     missing = [name for name in MODEL_FILES.values() if not (models / name).is_file()]
     if missing:

@@ -1,9 +1,4 @@
-"""Ruled tables in a page image: rule masks by morphology, rule positions, cells with their merges.
-
-A table is a connected set of rules. Its row and column boundaries are every horizontal and vertical
-rule position found in it; two neighbouring grid cells are one merged cell when the rule between them
-is missing. Positions are image pixels of the upright page.
-"""
+"""Ruled tables in a page image: rules by morphology, their positions, cells and their merges."""
 
 from __future__ import annotations
 
@@ -173,7 +168,10 @@ def _owners(
 
 
 def find_grids(binary: np.ndarray, dpi: float) -> tuple[list[Grid], np.ndarray]:
-    """Every ruled table of the page, top to bottom, and the mask of all rules (to keep out of text)."""
+    """Every ruled table of the page, top to bottom, and the mask of all rules (to keep out of text).
+
+    A table is a connected set of rules; its boundaries are every rule position in it, and two
+    neighbouring grid cells are one merged cell when the rule between them is missing."""
     horizontal, vertical = rule_masks(binary, dpi)
     reach, gap = max(4, int(REACH * dpi)), max(3, int(RULE_GAP * dpi))
     horizontal, vertical = _true_rules(horizontal, vertical, reach, gap)

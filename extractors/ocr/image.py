@@ -1,7 +1,5 @@
-"""Page images ready for reading: rendered, red seals removed, grey, deskewed (and turned upright).
-
-All functions take and return numpy arrays (H x W, uint8); angles are in degrees, counter-clockwise.
-"""
+"""Page images ready for reading (numpy uint8, angles in degrees counter-clockwise): red ink
+removed, binarised, deskewed."""
 
 from __future__ import annotations
 

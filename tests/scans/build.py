@@ -1,8 +1,4 @@
-"""Scanned fixtures from fixture PDFs whose values are known: render, degrade, rebuild image-only PDFs.
-
-Each scan keeps some pages of an original fixture; its golden file is the original's `expected.json`
-with only the facts printed on the kept pages (renumbered), and without what those pages do not print.
-"""
+"""Scanned fixtures from fixture PDFs whose values are known: render, degrade, rebuild image-only PDFs."""
 
 from __future__ import annotations
 
@@ -111,7 +107,8 @@ def write_pdf(pages: list[tuple[bytes, tuple[float, float]]], path: Path) -> Non
 
 
 def trimmed_golden(scan: Scan, original: dict[str, Any]) -> dict[str, Any]:
-    """The original's golden file, cut to what the kept pages print, pages renumbered."""
+    """The original's golden file, cut to what the kept pages print (the facts printed on them,
+    pages renumbered; no title or sections unless every page is kept)."""
     renumber = {r.page: i for i, r in enumerate(scan.pages, start=1)}
     golden = dict(original, case=scan.name, document="report.pdf", scan_of=scan.original, note=scan.note)
     golden["facts"] = [

@@ -1,8 +1,4 @@
-"""What a scanner and an office do to a printed page: skew, blur, noise, grey paper, a red seal, JPEG.
-
-Every step takes a PIL image and returns a new one; randomness comes from a seeded generator, so the
-scanned fixtures regenerate byte for byte.
-"""
+"""What a scanner and an office do to a page: skew, blur, noise, grey paper, a red seal, JPEG (seeded)."""
 
 from __future__ import annotations
 

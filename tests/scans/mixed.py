@@ -1,9 +1,4 @@
-"""A mixed document: text-layer pages of a fixture PDF with one of its pages replaced by its scan.
-
-Made with PDFium (pages imported as they are); the file ID PDFium draws at random is replaced by
-one derived from the content, and the creation date by a fixed one, so the fixture regenerates
-byte for byte. Its golden file is the original's: every page prints what the original prints.
-"""
+"""A mixed document: text-layer pages of a fixture PDF and one page replaced by its scan."""
 
 from __future__ import annotations
 
@@ -23,6 +18,8 @@ _DATE = re.compile(rb"/CreationDate\(D:\d{14}")
 
 
 def mixed_pdf(root: Path) -> bytes:
+    """Pages imported by PDFium; the random file ID and the creation date replaced (same length) so
+    the file regenerates byte for byte."""
     out = pypdfium2.PdfDocument.new()
     out.import_pages(pypdfium2.PdfDocument(str(root / TEXT_SOURCE / "report.pdf")), [0, 1, 2])
     out.import_pages(pypdfium2.PdfDocument(str(root / SCAN_SOURCE / "report.pdf")), [3])
