@@ -28,6 +28,9 @@ from pipeline.store.schema import ReportRecords
 # A worker process holds the extractors, spaCy and jieba (~0.4 GiB) plus one document's
 # extraction (usually well under 0.5 GiB; capped by ExtractionLimits.worker_memory_bytes).
 WORKER_MEMORY_BUDGET = 1024**3
+# A worker is replaced after this many documents, so a slow leak cannot grow it without bound
+# (starting one costs ~2 s of CPU: about 1 % of its documents' work).
+DOCUMENTS_PER_WORKER = 200
 
 
 class Pending(Protocol):
@@ -89,7 +92,7 @@ class PoolExecutor:
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        return ProcessPoolExecutor(self.workers, mp_context=context, max_tasks_per_child=DOCUMENTS_PER_WORKER)
 
     def submit(self, job: DocumentJob) -> Pending:
         try:
