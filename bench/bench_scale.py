@@ -217,6 +217,7 @@ def measured_run(args: list[str], env: dict[str, str], records_dir: Path) -> dic
         "busy_share_while_extracting": share(window),
         "own_cpu_share_while_extracting": own_share(window),
         "runnable_share_while_extracting": demand_share(window),
+        "runnable_share_whole_run": demand_share(sampler.samples),
         "extracting_s": round(window[-1][0] - window[0][0], 2) if window else None,
         "records_written": sampler.samples[-1][3] - sampler.samples[0][3] if sampler.samples else None,
         "peak_tree_rss_mib": round(sampler.peak_rss / 2**20),
