@@ -89,16 +89,20 @@ class PoolExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or default_workers()
         self._pool = self._new_pool()
+        self._replacing = threading.Lock()  # counties submit from several threads
 
     def _new_pool(self) -> ProcessPoolExecutor:
         context = multiprocessing.get_context("forkserver")
         return ProcessPoolExecutor(self.workers, mp_context=context, max_tasks_per_child=DOCUMENTS_PER_WORKER)
 
     def submit(self, job: DocumentJob) -> Pending:
+        pool = self._pool
         try:
-            return self._pool.submit(finish_document, job)
+            return pool.submit(finish_document, job)
         except BrokenProcessPool:  # a worker died: the jobs it held fail alone, new ones go on
-            self._pool = self._new_pool()
+            with self._replacing:
+                if self._pool is pool:
+                    self._pool = self._new_pool()
             return self._pool.submit(finish_document, job)
 
     def close(self) -> None:
