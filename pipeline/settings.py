@@ -31,6 +31,8 @@ class CrawlSettings:
 class ExtractionLimits:
     # A document whose extraction runs longer is stopped and recorded as failed.
     document_seconds: float | None = 120.0
+    # Added to that limit for each PDF page without a text layer: OCR takes seconds a page.
+    ocr_page_seconds: float = 40.0
     # Memory one document's extraction may take (address space above the worker's start):
     # a hostile file fails alone and the machine stays up.
     worker_memory_bytes: int | None = 2 * 1024**3

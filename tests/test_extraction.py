@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.extract.worker import cached_extract, extract_file, extract_limited, sha256_file
+from pipeline.extract.worker import cached_extract, extract_file, extract_limited, sha256_file, time_limit
 from pipeline.settings import ExtractionLimits
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,6 +33,17 @@ def test_a_document_past_the_time_limit_is_stopped_and_recorded() -> None:
     doc = extract_limited(PDF, "pdf", None, ExtractionLimits(document_seconds=0.001))
     assert doc.status == "failed"
     assert "per-document time limit" in doc.problems[0]
+
+
+def test_the_time_limit_grows_by_the_pages_ocr_will_read() -> None:
+    limits = ExtractionLimits(document_seconds=120, ocr_page_seconds=40)
+    assert time_limit(PDF, "pdf", limits) == 120  # a text layer on every page
+    assert time_limit(FIXTURES / "scan-2021-ttf" / "report.pdf", "pdf", limits) == 120 + 4 * 40
+    assert time_limit(FIXTURES / "scan-mixed-2021" / "report.pdf", "pdf", limits) == 120 + 1 * 40
+    assert (
+        time_limit(FIXTURES / "scan-2021-ttf" / "report.pdf", "pdf", ExtractionLimits(document_seconds=None))
+        is None
+    )
 
 
 def test_a_worker_that_runs_out_of_memory_fails_alone(tmp_path: Path) -> None:

@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
-import importlib.util
 import json
 import os
 import pickle
 from pathlib import Path
 from typing import Any
 
+from extractors.ocr import OCR_VERSION
 from pipeline import PIPELINE_VERSION
 from pipeline.extract.jobs import DocumentJob, DocumentOutcome
 from pipeline.extract.worker import EXTRACTION_VERSION
@@ -48,14 +47,6 @@ def schema_fingerprint() -> str:
     """Changes whenever a record type gains, loses or renames a field."""
     names = [f"{t.__name__}:{','.join(f.name for f in dataclasses.fields(t))}" for t in _RECORD_TYPES]
     return hashlib.sha256("|".join(names).encode()).hexdigest()[:12]
-
-
-def ocr_version() -> str:
-    """The OCR reader's version, or "none" while the project has no OCR."""
-    if importlib.util.find_spec("extractors.ocr") is None:
-        return "none"
-    module = importlib.import_module("extractors.ocr")
-    return str(getattr(module, "OCR_VERSION", "1"))
 
 
 def records_key(job: DocumentJob) -> str:
@@ -83,7 +74,7 @@ class ResultCache:
     def __init__(self, root: Path, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.root = root
         self.max_attempts = max_attempts
-        self.ocr = ocr_version()
+        self.ocr = OCR_VERSION
 
     def extraction_path(self, sha256: str) -> Path:
         return self.root / "extract" / f"{sha256}-{EXTRACTION_VERSION}.json"

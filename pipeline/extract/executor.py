@@ -26,8 +26,9 @@ from pipeline.records import build_report
 from pipeline.store.schema import ReportRecords
 
 # A worker process holds the extractors, spaCy and jieba (~0.4 GiB) plus one document's
-# extraction (usually well under 0.5 GiB; capped by ExtractionLimits.worker_memory_bytes).
-WORKER_MEMORY_BUDGET = 1024**3
+# extraction: well under 0.5 GiB for a text layer, ~1 GiB while OCR reads a scanned page
+# (capped by ExtractionLimits.worker_memory_bytes).
+WORKER_MEMORY_BUDGET = 3 * 1024**3 // 2
 # A worker is replaced after this many documents, so a slow leak cannot grow it without bound
 # (starting one costs ~2 s of CPU: about 1 % of its documents' work).
 DOCUMENTS_PER_WORKER = 200

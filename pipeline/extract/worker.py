@@ -43,6 +43,27 @@ def pdf_page_count(path: Path) -> int | None:
         return None
 
 
+def image_only_pages(path: Path, max_pages: int) -> int:
+    """PDF pages with no text layer (the pages OCR will read); 0 when the PDF can't be opened here
+    or has more than `max_pages` pages (it is refused unparsed)."""
+    import pypdfium2
+
+    try:
+        with contextlib.closing(pypdfium2.PdfDocument(str(path))) as pdf:
+            if len(pdf) > max_pages:
+                return 0
+            return sum(1 for page in pdf if page.get_textpage().count_chars() == 0)
+    except Exception:  # unreadable here: the PDF extractor says why
+        return 0
+
+
+def time_limit(path: Path, fmt: str | None, limits: ExtractionLimits) -> float | None:
+    """The per-document limit, widened by `ocr_page_seconds` for each page OCR will read."""
+    if limits.document_seconds is None or fmt != "pdf":
+        return limits.document_seconds
+    return limits.document_seconds + limits.ocr_page_seconds * image_only_pages(path, limits.max_pdf_pages)
+
+
 def extract_file(
     path: Path, fmt: str | None = None, content_type: str | None = None, max_pdf_pages: int | None = None
 ) -> ExtractedDocument:
@@ -142,10 +163,11 @@ def extract_sandboxed(
     )
     worker.start()
     sender.close()
+    seconds = time_limit(path, fmt or detect_format(path), limits)
     try:
-        if not receiver.poll(limits.document_seconds):
+        if not receiver.poll(seconds):
             worker.kill()
-            limit = f"{limits.document_seconds:g}"
+            limit = f"{seconds:g}"
             return _stopped(fmt, f"extract: stopped after the {limit} s per-document time limit"), True
         try:
             doc = doc_from_json(receiver.recv())
