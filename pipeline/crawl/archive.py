@@ -1,19 +1,6 @@
 """The raw archive: every fetched body once, content-addressed, plus an append-only manifest.
 
-Layout under `archive_dir`:
-
-* `objects/<sha[:2]>/<sha256>`: the bytes as served (names from URLs or headers never decide
-  where a file goes);
-* `manifests/<region_code>.jsonl`: the county's index, one JSON object per fetch (url,
-  fetched_at, status, content_type, sha256, size, etag, last_modified, kind, error), so a county's
-  crawl reads only its own rows. Each row is written with a single `write()` on a file opened for
-  appending, and a torn last line (a crash mid-write) is skipped when reading.
-* `manifest.jsonl`: the one manifest of archives written before per-county indexes (and of an
-  `Archive` opened without a county). A county without its own index yet reads it once and
-  copies into its index each row it reuses.
-
-Rows with `sha256` null record fetches that produced no body (errors, refused redirects).
-A 304 row carries the sha256 of the archived copy it reused.
+The layout under `archive_dir` is in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
@@ -65,7 +52,12 @@ def utc_now() -> dt.datetime:
 
 
 class Archive:
-    """Content-addressed object store plus manifest; safe to use from several threads."""
+    """Content-addressed object store plus manifest; safe to use from several threads.
+
+    Each manifest row is written with a single `write()` on a file opened for appending; a torn
+    last line (a crash mid-write) is skipped when reading. A county without its own index reads
+    the shared `manifest.jsonl` once and copies into its index each row it reuses.
+    """
 
     def __init__(self, root: Path, county: str | None = None) -> None:
         self.root = root
@@ -167,7 +159,7 @@ class Archive:
         return dt.datetime.fromisoformat(stamp) if stamp else None
 
     def _adopt(self, row: ManifestRow) -> None:
-        """Copy a row of the old single manifest into this county's index (the first 200 first)."""
+        """Copy a row of the shared manifest into this county's index (the first 200 first)."""
         first = self._legacy.first_fetched_at(row.sha256) if self._legacy and row.sha256 else None
         if first is not None and first.isoformat() != row.fetched_at:
             self.record(dataclasses.replace(row, fetched_at=first.isoformat(), status=200))
@@ -186,7 +178,7 @@ def _row_line(row: ManifestRow) -> bytes:
 
 
 def manifest_path(root: Path, county: str | None) -> Path:
-    """Where the index of `county` lives (the old single manifest when county is None)."""
+    """Where the index of `county` lives (the shared manifest when county is None)."""
     return root / "manifest.jsonl" if county is None else root / "manifests" / f"{county}.jsonl"
 
 

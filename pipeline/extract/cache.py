@@ -1,18 +1,6 @@
 """Finished records and extractions by content hash + version; transient failures retried a few runs.
 
-Layout under the cache root (`output/_cache`):
-
-* `extract/<sha256>-<EXTRACTION_VERSION>.json`: what the extractor read (as before);
-* `records/<key[:2]>/<key>.pickle`: a report's finished records (after NLP), keyed by the content
-  hash, the pipeline and extractor versions, the record schema, NLP on/off and what the crawler
-  knows of the document (title, URLs, dates), so a rerun over unchanged portals rebuilds nothing;
-* `transient/<sha256>-<EXTRACTION_VERSION>.json`: runs in which the document's worker was killed,
-  died or hit its memory cap. Such a result is not cached; after `max_attempts` runs it is.
-
-A `needs_ocr` result is final only for the OCR version it was read with (none before OCR exists).
-Every entry is written to a temporary name and renamed: a crash never leaves a torn entry, and a
-torn or unreadable one is treated as missing. The pickles are our own output: trust the folder
-as you trust the code.
+The layout under the cache root is in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
@@ -69,7 +57,14 @@ def _with_attempt_note(records: ReportRecords, note: str) -> ReportRecords:
 
 
 class ResultCache:
-    """The coordinator's caches of one output folder (workers never write here)."""
+    """The coordinator's caches of one output folder (workers never write here).
+
+    A transient result (worker killed, died or hit its memory cap) is not cached; after
+    `max_attempts` runs it is. A `needs_ocr` result is final only for the OCR version it was read
+    with (`OCR_VERSION`, "none" while OCR is not installed). Every entry is written to a temporary
+    name and renamed: a crash never leaves a torn entry, and a torn or unreadable one is treated as
+    missing. The pickles are our own output: trust the folder as you trust the code.
+    """
 
     def __init__(self, root: Path, max_attempts: int = MAX_ATTEMPTS) -> None:
         self.root = root

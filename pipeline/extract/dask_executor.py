@@ -1,10 +1,4 @@
-"""Documents -> records on a Dask cluster: an existing scheduler, or a LocalCluster started here.
-
-Only the document -> records step leaves the coordinator (the job carries the document's bytes,
-so workers need no shared disk); crawling, caches and writing stay here. Workers extract in
-sandboxed child processes, so they must not be daemonic: `--dask local` sets that itself; for a
-cluster of your own, start the workers with `DASK_DISTRIBUTED__WORKER__DAEMON=False`.
-"""
+"""Documents -> records on a Dask cluster: an existing scheduler, or a LocalCluster started here."""
 
 from __future__ import annotations
 
@@ -41,7 +35,14 @@ def start_local_cluster(workers: int | None) -> LocalCluster:
 
 
 class DaskExecutor:
-    """Submits each job to the cluster; the coordinator waits on the futures."""
+    """Submits each job to the cluster; the coordinator waits on the futures.
+
+    Only the document -> records step leaves the coordinator (the job carries the document's
+    bytes, so workers need no shared disk); crawling, caches and writing stay here. Workers
+    extract in sandboxed child processes, so they must not be daemonic: `--dask local` sets that
+    itself; for a cluster of your own, start the workers with
+    `DASK_DISTRIBUTED__WORKER__DAEMON=False`.
+    """
 
     def __init__(self, address: str, workers: int | None = None) -> None:
         self._cluster = start_local_cluster(workers) if address == "local" else None

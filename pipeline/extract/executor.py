@@ -1,10 +1,4 @@
-"""Where documents become records: in this process, a pool of worker processes, or a Dask cluster.
-
-Every executor runs the same `finish_document` on the same jobs, so the rows are the same
-whichever runs them. The coordinator (`records_for_documents`) reads and writes the caches;
-workers only compute. Each worker still extracts every document in its own sandboxed child
-process with the per-document time and memory limits (`pipeline.extract.worker`).
-"""
+"""Where documents become records: in this process, a pool of worker processes, or a Dask cluster."""
 
 from __future__ import annotations
 
@@ -39,7 +33,13 @@ class Pending(Protocol):
 
 
 class Executor(Protocol):
-    """Runs `finish_document` on jobs; `submit` returns at once."""
+    """Runs `finish_document` on jobs; `submit` returns at once.
+
+    Every executor runs the same `finish_document` on the same jobs, so the rows are the same
+    whichever runs them. Workers only compute (the coordinator, `records_for_documents`, reads and
+    writes the caches), and each extracts every document in its own sandboxed child process with
+    the per-document time and memory limits (`pipeline.extract.worker`).
+    """
 
     def submit(self, job: DocumentJob) -> Pending: ...
 
@@ -125,27 +125,37 @@ def outcome_of(job: DocumentJob, pending: Pending) -> DocumentOutcome:
         return _lost(job, exc)
 
 
-def records_for_documents(
-    jobs: Iterable[DocumentJob], executor: Executor, cache: ResultCache
-) -> Iterator[tuple[ReportRecords, bool]]:
-    """(records, reused) per job, in job order; every job is submitted before the first wait.
+Started = tuple[DocumentJob, ReportRecords | Pending, bool]
+
+
+def start_document(job: DocumentJob, executor: Executor, cache: ResultCache) -> Started:
+    """The job answered from the caches, or handed to the executor (returns at once)."""
+    cached = cache.records(job)
+    if cached is not None:
+        return job, cached, True
+    extraction = cache.extraction(job.meta.content_sha256)
+    job = dataclasses.replace(job, extraction=extraction)
+    return job, executor.submit(job), extraction is not None
+
+
+def finish_started(started: Started, cache: ResultCache) -> tuple[ReportRecords, bool]:
+    """(records, reused): waits for the executor and caches what it made.
 
     `reused` is true when the extraction was not redone (records or extraction cached).
     """
-    started: list[tuple[DocumentJob, ReportRecords | Pending, bool]] = []
-    for job in jobs:
-        cached = cache.records(job)
-        if cached is not None:
-            started.append((job, cached, True))
-            continue
-        extraction = cache.extraction(job.meta.content_sha256)
-        job = dataclasses.replace(job, extraction=extraction)
-        started.append((job, executor.submit(job), extraction is not None))
-    for job, result, reused in started:
-        if isinstance(result, ReportRecords):
-            yield result, reused
-        else:
-            yield cache.save(job, outcome_of(job, result)), reused
+    job, result, reused = started
+    if isinstance(result, ReportRecords):
+        return result, reused
+    return cache.save(job, outcome_of(job, result)), reused
+
+
+def records_for_documents(
+    jobs: Iterable[DocumentJob], executor: Executor, cache: ResultCache
+) -> Iterator[tuple[ReportRecords, bool]]:
+    """(records, reused) per job, in job order; every job is submitted before the first wait."""
+    started = [start_document(job, executor, cache) for job in jobs]
+    for one in started:
+        yield finish_started(one, cache)
 
 
 def read_bytes_for(job: DocumentJob) -> DocumentJob:

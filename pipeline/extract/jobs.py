@@ -1,8 +1,4 @@
-"""One document -> its finished records (extract, normalise, checks, NLP): the unit a worker runs.
-
-`finish_document` is a pure function of its job: no cache, no output folder. It runs the same
-in the parent, in a local pool and on a Dask worker; the coordinator owns every cache write.
-"""
+"""One document -> its finished records (extract, normalise, checks, NLP): the unit a worker runs."""
 
 from __future__ import annotations
 
@@ -65,7 +61,11 @@ def _crashed(job: DocumentJob, exc: Exception) -> DocumentOutcome:
 
 
 def finish_document(job: DocumentJob) -> DocumentOutcome:
-    """Extract (or reuse the cached extraction), then normalise, check and analyse the text."""
+    """Extract (or reuse the cached extraction), then normalise, check and analyse the text.
+
+    A pure function of its job: no cache, no output folder. It runs the same in the parent, in a
+    local pool and on a Dask worker; the coordinator owns every cache write.
+    """
     try:
         if job.extraction is not None:
             doc = doc_from_json(job.extraction["doc"])

@@ -1,15 +1,6 @@
 """The dataset on S3-compatible object storage: one PUT per county file, and a lease lock per output.
 
-`--output s3://bucket/prefix` writes the layout of a local output (`reports/<code>.parquet`, …)
-under the prefix with pyarrow's S3 filesystem. Credentials, region and endpoint come from the
-standard AWS environment variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
-`AWS_SESSION_TOKEN`, `AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`/`AWS_ENDPOINT_URL_S3`).
-
-S3 has no rename, so a county file is serialised whole in memory and sent in one write: the
-object is visible only once the upload completes, and a crash before that leaves the old
-object. Every table of a county is serialised before the first is sent, as locally. The lock
-is an object created with a conditional PUT (`If-None-Match: *`) and renewed while the run
-lives; a holder that died stops renewing, and the lease can be taken over once it expires.
+The object layout and the lease lock are in docs/architecture.md, "Module notes".
 """
 
 from __future__ import annotations
@@ -69,7 +60,11 @@ def endpoint_url() -> str | None:
 
 
 def s3_filesystem() -> pafs.S3FileSystem:
-    """pyarrow's S3 filesystem from the standard AWS environment variables."""
+    """pyarrow's S3 filesystem from the standard AWS environment variables.
+
+    `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` /
+    `AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_S3`.
+    """
     options: dict[str, Any] = {"allow_delayed_open": True}
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if region:
@@ -90,7 +85,12 @@ def parquet_bytes(table: pa.Table) -> pa.Buffer:
 
 
 class S3Dataset:
-    """Writes county files and the dictionary under one s3:// prefix."""
+    """Writes county files and the dictionary under one s3:// prefix.
+
+    S3 has no rename, so a county file is serialised whole in memory and sent in one write: the
+    object is visible only once the upload completes, and a crash before that leaves the old
+    object. Every table of a county is serialised before the first is sent, as locally.
+    """
 
     def __init__(self, url: str, filesystem: pafs.FileSystem | None = None) -> None:
         self.location = S3Location.parse(url)
@@ -161,7 +161,11 @@ def _utc_now() -> dt.datetime:
 
 
 class S3Lease:
-    """One writer per s3:// output: a lock object created and renewed with conditional PUTs."""
+    """One writer per s3:// output: a lock object created and renewed with conditional PUTs.
+
+    Created with `If-None-Match: *` and renewed while the run lives; a holder that died stops
+    renewing, and the lease can be taken over once it expires.
+    """
 
     def __init__(
         self, location: S3Location, lease_seconds: float = LEASE_SECONDS, client: Any = None
@@ -226,7 +230,7 @@ class S3Lease:
             try:
                 self.renew()
             except ClientError as exc:
-                if _precondition_failed(exc):  # no longer ours: stop writing
+                if _precondition_failed(exc):  # another run holds the lease: stop writing
                     self.lost = True
                     return
             except Exception:  # a missed renewal is retried; the lease outlives two misses
