@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,14 @@ from pipeline.crawl.health import health_path, update_health
 from pipeline.crawl.pages import link_format
 from pipeline.crawl.sources import Source
 from pipeline.extract.cache import ResultCache
-from pipeline.extract.executor import Executor, SerialExecutor, records_for_documents
+from pipeline.extract.executor import (
+    Executor,
+    SerialExecutor,
+    Started,
+    finish_started,
+    records_for_documents,
+    start_document,
+)
 from pipeline.extract.jobs import DocumentJob
 from pipeline.findings.cross_year import cross_year_checks
 from pipeline.normalize.titles import parse_report_title
@@ -120,11 +128,12 @@ def process_county(source: Source, ctx: RunContext, progress: Progress | None = 
 def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary:
     if ctx.out_of_time():
         return not_finished(source, "the whole-run time limit passed before it started; old rows kept")
-    crawl = crawl_county(source, ctx, say)
+    early = EarlyStarts(source, ctx)
+    crawl = crawl_county(source, ctx, say, early.start)
     if not crawl.listing_ok:
         update_health(ctx.health_path, source.region_code, crawl)
         return portal_down(source, crawl)
-    results = extract_documents(source, crawl.documents, ctx, say)
+    results = extract_documents(source, crawl.documents, ctx, say, early)
     if results is None:
         update_health(ctx.health_path, source.region_code, crawl)
         return not_finished(source, "the whole-run time limit passed while extracting; old rows kept")
@@ -133,23 +142,63 @@ def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary
     return summary
 
 
-def crawl_county(source: Source, ctx: RunContext, progress: Progress | None = None) -> CrawlResult:
-    return crawl_source(source, ctx.archive_dir, ctx.crawl, progress, ctx.crawl_deadline())
+def crawl_county(
+    source: Source,
+    ctx: RunContext,
+    progress: Progress | None = None,
+    on_document: Callable[[FetchedDocument], None] | None = None,
+) -> CrawlResult:
+    return crawl_source(source, ctx.archive_dir, ctx.crawl, progress, ctx.crawl_deadline(), on_document)
+
+
+class EarlyStarts:
+    """Documents handed to the executor while their county's crawl is still running.
+
+    Counties run side by side and share the executor (a pool, a Dask cluster, or this process),
+    so extraction overlaps the crawl's politeness pauses. Called from the crawl's threads.
+    """
+
+    def __init__(self, source: Source, ctx: RunContext) -> None:
+        self.source, self.ctx = source, ctx
+        self.started: dict[FetchedDocument, Started] = {}
+        self.lock = threading.Lock()
+
+    def start(self, doc: FetchedDocument) -> None:
+        if self.ctx.out_of_time():
+            return
+        one = start_document(document_job(self.source, doc, self.ctx), self.executor, self.ctx.results)
+        with self.lock:
+            self.started.setdefault(doc, one)
+
+    def take(self, doc: FetchedDocument) -> Started:
+        """The document's started job, starting it now if the crawl did not."""
+        with self.lock:
+            one = self.started.pop(doc, None)
+        if one is None:
+            one = start_document(document_job(self.source, doc, self.ctx), self.executor, self.ctx.results)
+        return one
+
+    @property
+    def executor(self) -> Executor:
+        return self.ctx.executor or SerialExecutor()
 
 
 def extract_documents(
-    source: Source, documents: list[FetchedDocument], ctx: RunContext, say: Progress
+    source: Source,
+    documents: list[FetchedDocument],
+    ctx: RunContext,
+    say: Progress,
+    early: EarlyStarts | None = None,
 ) -> list[tuple[ReportRecords, bool]] | None:
     """Every document's records (and whether cached); None when the run's time limit cut it short."""
-    # Every document the caches cannot answer goes to the executor at once (a pool, a Dask
-    # cluster, or this process); counties run side by side and share the executor.
-    jobs = [document_job(source, doc, ctx) for doc in documents]
+    early = early or EarlyStarts(source, ctx)
+    started = [early.take(doc) for doc in documents]  # every job under way before the first wait
     results = []
-    for i, result in enumerate(records_for_documents(jobs, ctx.executor or SerialExecutor(), ctx.results), 1):
+    for i, one in enumerate(started, 1):
         if ctx.out_of_time():
             return None
-        results.append(result)
-        say(f"  {source.region_code} document {i}/{len(documents)} {result[0].report.status}")
+        results.append(finish_started(one, ctx.results))
+        say(f"  {source.region_code} document {i}/{len(documents)} {results[-1][0].report.status}")
     return results
 
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.crawl.sources import load_sources
 from pipeline.extract.cache import ResultCache
 from pipeline.extract.executor import (
+    Pending,
     PoolExecutor,
     SerialExecutor,
     default_workers,
@@ -18,7 +20,9 @@ from pipeline.extract.executor import (
     records_for_documents,
 )
 from pipeline.extract.jobs import DocumentJob
+from pipeline.run import RunContext, process_county
 from pipeline.settings import ExtractionLimits
+from tests.conftest import write_sources
 from tests.document_jobs import county_tables, fixture_jobs
 
 # Each cold run extracts afresh, so extracted_at is the time of that run; run ids differ by design.
@@ -104,3 +108,30 @@ def test_the_command_line_passes_workers_dask_and_work_to_the_flow() -> None:
     assert scale_params(args) == {"workers": 3, "dask": "local"}
     serve = build_parser().parse_args(["serve", "--sources", "s.yaml", "--work", "/tmp/w"])
     assert scale_params(serve) == {"work": "/tmp/w"}
+
+
+class RecordingExecutor(SerialExecutor):
+    """The serial executor, noting each job it is handed in a shared event list."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.events = events
+
+    def submit(self, job: DocumentJob) -> Pending:
+        self.events.append(f"submit {job.meta.document_url}")
+        return super().submit(job)
+
+
+def test_documents_reach_the_executor_while_their_county_is_still_crawled(
+    demo_portal: str, tmp_path: Path
+) -> None:
+    events: list[str] = []
+    source = next(
+        s for s in load_sources(write_sources(tmp_path / "s.yaml", demo_portal)) if s.region_code == "370323"
+    )
+    ctx = RunContext(tmp_path / "output", "run-1", executor=RecordingExecutor(events))
+    summary = process_county(source, ctx, events.append)
+    assert summary.written and summary.reports == 4
+    crawl_end = next(i for i, e in enumerate(events) if e.startswith("fetched 4 documents"))
+    submitted = [i for i, e in enumerate(events) if e.startswith("submit ")]
+    assert len(submitted) == 4
+    assert submitted[0] < crawl_end, "no document was handed over before the crawl ended"

@@ -5,6 +5,7 @@ HTTP is `pipeline.crawl.fetch.Fetcher`'s job; reading portal pages is `pipeline.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import time
@@ -12,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -87,6 +89,7 @@ class CrawlResult:
 
 
 ProgressFn = Callable[[str], None]
+DocumentFn = Callable[["FetchedDocument"], None]  # told of each document as soon as it is archived
 
 _TYPE_FORMATS = {
     "application/pdf": "pdf",
@@ -114,6 +117,7 @@ def crawl_source(
     settings: CrawlSettings | None = None,
     progress: ProgressFn | None = None,
     deadline: float | None = None,
+    on_document: DocumentFn | None = None,
 ) -> CrawlResult:
     """Crawl one source; no request starts after `settings.county_seconds` (or `deadline`, monotonic).
 
@@ -144,7 +148,10 @@ def crawl_source(
             return result
         say(f"{source.region_code}: {len(entries)} report entries, {len(result.skipped)} skipped")
         with ThreadPoolExecutor(max_workers=fetcher.concurrency) as pool:
-            outcomes = list(pool.map(lambda e: crawl_entry_safely(fetcher, source, e, settings), entries))
+            crawl_one = partial(
+                crawl_entry_announced, fetcher, source, settings=settings, on_document=on_document
+            )
+            outcomes = list(pool.map(crawl_one, entries))
         merge_outcomes(result, outcomes)
         result.pages_fetched = fetcher.pages_fetched
     say(f"fetched {len(result.documents)} documents ({result.documents_downloaded} downloaded)")
@@ -199,6 +206,22 @@ def sort_entry(entry: Entry, entries: dict[str, Entry], skipped: dict[str, str])
 
 
 # ---- articles and documents -----------------------------------------------------------
+
+
+def crawl_entry_announced(
+    fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlSettings, on_document: DocumentFn | None
+) -> _EntryOutcome:
+    """`crawl_entry_safely`, handing each document to `on_document` as soon as it is archived.
+
+    The documents may still be dropped as duplicates when the entries are merged; a listener
+    that fails only loses its head start (the caller handles every merged document anyway).
+    """
+    outcome = crawl_entry_safely(fetcher, source, entry, settings)
+    if on_document is not None:
+        for document, _ in outcome.documents:
+            with contextlib.suppress(Exception):
+                on_document(document)
+    return outcome
 
 
 def crawl_entry_safely(
