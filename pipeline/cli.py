@@ -117,6 +117,7 @@ def cmd_run(
     scale: dict[str, Any] | None = None,
 ) -> int:
     from pipeline.crawl.sources import SourcesError, load_sources, select_sources
+    from pipeline.extract.executor import ExecutorUnavailable
     from pipeline.settings import Settings
     from pipeline.store.dataset import work_folder
     from pipeline.store.parquet import OutputLocked, output_lock
@@ -152,7 +153,7 @@ def cmd_run(
             run_seconds=limit,
             **(scale or {}),
         )
-    except OutputLocked as exc:
+    except (OutputLocked, ExecutorUnavailable) as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_NOT_STARTED
     summary = RunSummary.from_dict(result)

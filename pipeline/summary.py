@@ -14,7 +14,7 @@ from pipeline.run import CountySummary
 EXIT_OK = 0  # every county crawled and written (documents may still have failed: see the summary)
 EXIT_COUNTY_FAILED = 1  # at least one county was not written (portal down, suspect, crashed, time limit)
 EXIT_USAGE = 2  # bad command line or sources file: nothing was run
-EXIT_NOT_STARTED = 3  # the run could not start (output folder locked by another run, unwritable)
+EXIT_NOT_STARTED = 3  # the run could not start (output locked by another run, Dask scheduler unreachable)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -94,3 +95,20 @@ def test_run_and_extract_work_on_a_fresh_machine_from_any_folder(demo_portal: st
         cwd=work, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert extract.returncode == 0 and ": ok · template 2021" in extract.stdout, extract.stderr[-2000:]
+
+
+def test_a_dask_scheduler_that_cannot_be_reached_stops_the_run_before_it_starts(
+    demo_portal: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.extract import dask_executor
+
+    monkeypatch.setattr(dask_executor, "CONNECT_TIMEOUT", "2s")
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{s.getsockname()[1]}"
+    sources = write_sources(tmp_path / "sources.yaml", demo_portal)
+    output = tmp_path / "output"
+    status = main(["run", "--sources", str(sources), "--output", str(output), "--dask", address])
+    assert status == 3
+    assert f"cannot reach the Dask scheduler at {address}" in capsys.readouterr().err
+    assert not list(output.glob("reports/*.parquet"))

@@ -8,16 +8,16 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 
-from pipeline.extract.executor import Pending, default_workers, read_bytes_for
+from pipeline.extract.executor import (
+    DaemonicWorkers,
+    DaskUnavailable,
+    Pending,
+    default_workers,
+    read_bytes_for,
+)
 from pipeline.extract.jobs import DocumentJob, finish_document
 
-
-class DaemonicWorkers(RuntimeError):
-    """The cluster's workers are daemonic processes, which cannot start the extraction sandbox."""
-
-
-class DaskUnavailable(RuntimeError):
-    """The Dask scheduler named by --dask could not be reached."""
+CONNECT_TIMEOUT = "30s"
 
 
 def _is_daemonic() -> bool:
@@ -48,7 +48,7 @@ class DaskExecutor:
         self._cluster = start_local_cluster(workers) if address == "local" else None
         target = self._cluster if self._cluster is not None else address
         try:
-            self._client = Client(target, timeout="30s")  # type: ignore[no-untyped-call]
+            self._client = Client(target, timeout=CONNECT_TIMEOUT)  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise DaskUnavailable(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
         daemonic = [w for w, flag in self._client.run(_is_daemonic).items() if flag]

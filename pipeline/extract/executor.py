@@ -28,6 +28,18 @@ WORKER_MEMORY_BUDGET = 3 * 1024**3 // 2
 DOCUMENTS_PER_WORKER = 200
 
 
+class ExecutorUnavailable(RuntimeError):
+    """The executor asked for cannot run documents: the run does not start."""
+
+
+class DaskUnavailable(ExecutorUnavailable):
+    """The Dask scheduler named by --dask could not be reached."""
+
+
+class DaemonicWorkers(ExecutorUnavailable):
+    """The cluster's workers are daemonic processes, which cannot start the extraction sandbox."""
+
+
 class Pending(Protocol):
     def result(self, timeout: float | None = None) -> DocumentOutcome: ...
 
