@@ -79,12 +79,14 @@ class FaultyHandler(StaticHandler):
         try:
             if state.request_delay:
                 time.sleep(state.request_delay)
-            if fault is None:
-                self.serve_static()
-            else:
-                self.apply(fault)
         finally:
+            # Counted out before the answer is sent: a client cannot send its next request on this
+            # slot until it has the answer, so two requests seen in flight here are two at once.
             state.leave()
+        if fault is None:
+            self.serve_static()
+        else:
+            self.apply(fault)
 
     def apply(self, fault: Fault) -> None:
         if fault.kind == "slow":
