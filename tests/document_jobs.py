@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.assemble import assemble_county
 from pipeline.extract.jobs import DocumentJob
 from pipeline.extract.worker import sha256_file
 from pipeline.records import DocumentMeta
-from pipeline.run import assemble_county
 from pipeline.settings import ExtractionLimits
 from pipeline.store.parquet import to_arrow
 from pipeline.store.schema import COUNTY_TABLES, ReportRecords

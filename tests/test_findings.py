@@ -15,13 +15,14 @@ from typing import Any
 import duckdb
 import pytest
 
+from pipeline.assemble import assemble_county
 from pipeline.crawl.county import CrawlResult
 from pipeline.crawl.sources import Source
 from pipeline.extract.worker import extract_file, sha256_file
 from pipeline.findings.cross_year import cross_year_checks
 from pipeline.findings.prose import prose_checks
 from pipeline.records import DocumentMeta, build_report
-from pipeline.run import RunContext, assemble_county, store_county
+from pipeline.run import RunContext, store_county
 from pipeline.store.schema import ReportRecords
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
+from pipeline.assemble import assemble_county
 from pipeline.extract.cache import ResultCache
 from pipeline.extract.executor import SerialExecutor, records_for_documents
-from pipeline.run import assemble_county
 from pipeline.store.objectstore import LOCK_NAME, S3Dataset, S3Lease, S3Location
 from pipeline.store.parquet import OutputLocked, write_county
 from pipeline.store.schema import COUNTY_TABLES, CountyRecords
