@@ -206,21 +206,34 @@ def build_report(
     )
     records = ReportRecords(report=report)
     records.facts = [fact_record(report, c) for c in tables.cells]
+    records.checks = table_checks(report, tables)
+    records.report = name_ocr_check_failures(records)
+    add_sections(records, sections, with_nlp)
+    records.checks += prose_checks(records)
+    return records
+
+
+def table_checks(report: ReportRecord, tables: TablesResult) -> list[CheckRecord]:
+    """The template's identities over the mapped cells; blank or dash cells count as assumed zeros."""
     mapped = [c for c in tables.cells if c.row_key != "unmapped"]
     values = {(c.table_key, c.row_key, c.column_key): c.value for c in mapped}
     blanks = {
         (c.table_key, c.row_key, c.column_key) for c in mapped if c.value is None and is_blank_cell(c.raw)
     }
-    records.checks = [
+    return [
         CheckRecord(
-            report_id, year, meta.region_code, c.rule, c.passed, c.expected, c.actual, c.assumed_zero, c.note
+            report.report_id,
+            report.year,
+            report.region_code,
+            c.rule,
+            c.passed,
+            c.expected,
+            c.actual,
+            c.assumed_zero,
+            c.note,
         )
-        for c in run_checks(values, template, tables.found, blanks)
+        for c in run_checks(values, report.template, tables.found, blanks)
     ]
-    records.report = name_ocr_check_failures(records)
-    add_sections(records, sections, with_nlp)
-    records.checks += prose_checks(records)
-    return records
 
 
 def name_ocr_check_failures(records: ReportRecords) -> ReportRecord:
