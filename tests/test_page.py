@@ -172,3 +172,10 @@ def test_coverage_per_county_and_against_china(opened: tuple[Page, list[str]]) -
     china = page.locator("h2", has_text="Coverage of China").locator("xpath=following-sibling::table[1]")
     text = china.inner_text()
     assert "2849" in text and "147" in text and "82" in text
+
+
+def test_the_overall_trend_says_how_many_reports_each_year_sums(opened: tuple[Page, list[str]]) -> None:
+    page, _ = opened
+    note = page.locator("h3", has_text="All counties").locator("xpath=following-sibling::p[1]").inner_text()
+    # pingtan 2023 + 2024, yiyuan 2022 + 2023, hongze 2024 (the COUNTIES stored above)
+    assert "reports per year — 2022: 1; 2023: 2; 2024: 2" in note

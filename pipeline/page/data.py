@@ -41,6 +41,7 @@ def read_table(output: Path, table: str, columns: list[str] | None = None) -> li
 class YearNumbers:
     """One year's sums over the reports that print each number."""
 
+    reports: int = 0
     received: float = 0.0
     processed: float = 0.0
     granted: float = 0.0
@@ -73,6 +74,7 @@ def cells_by_report(output: Path) -> dict[str, dict[tuple[str, str, str], float]
 
 
 def add_report(numbers: YearNumbers, cells: dict[tuple[str, str, str], float]) -> None:
+    numbers.reports += 1
     numbers.received += cells.get(RECEIVED, 0.0)
     if PROCESSED in cells and GRANTED in cells:  # the share only over reports that print both
         numbers.processed += cells[PROCESSED]

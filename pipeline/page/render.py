@@ -169,7 +169,17 @@ def trend_charts(trends: dict[int, YearNumbers], title: str) -> str:
 
 
 def trends_section(data: Dataset, names: dict[str, str]) -> str:
-    parts = ["<h2>趋势 Trends by year</h2>", "<h3>全部 All counties</h3>", trend_charts(data.trends, "全部")]
+    counts = "; ".join(f"{y}: {n.reports}" for y, n in data.trends.items())
+    note = (
+        "<p>Sums over the reports the dataset holds for each year, so a year with fewer reports "
+        f"sums fewer bodies (reports per year — {escape(counts)}).</p>"
+    )
+    parts = [
+        "<h2>趋势 Trends by year</h2>",
+        "<h3>全部 All counties</h3>",
+        note,
+        trend_charts(data.trends, "全部"),
+    ]
     for code, years in data.county_trends.items():
         label = f"{names.get(code, '')} {code}".strip()
         charts = trend_charts(years, label)
