@@ -59,10 +59,6 @@ class RunContext:
         return self.output / "_archive"
 
     @property
-    def cache_dir(self) -> Path:
-        return self.output / "_cache" / "extract"
-
-    @property
     def health_path(self) -> Path:
         return health_path(self.output)
 

@@ -55,6 +55,23 @@ def test_new_listing_facts_reuse_the_extraction_and_redo_the_records(tmp_path: P
     assert {r.report.source_url for r, _ in results} == {"http://127.0.0.1/new"}
 
 
+def test_a_torn_extraction_entry_is_redone_not_trusted(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "_cache")
+    jobs = fixture_jobs("run-1")
+    run(cache, jobs)
+    sha = jobs[1].meta.content_sha256
+    assert cache.extraction(sha) is not None
+    cache.extraction_path(sha).write_text("{torn", encoding="utf-8")
+    assert cache.extraction(sha) is None and not cache.extraction_path(sha).exists()
+    moved = [
+        dataclasses.replace(j, meta=dataclasses.replace(j.meta, source_url="http://127.0.0.1/new"))
+        for j in jobs
+    ]
+    results, _ = run(cache, moved)
+    assert [reused for _, reused in results] == [True, False, True]  # only the torn one extracted again
+    assert cache.extraction(sha) is not None
+
+
 def test_a_torn_records_entry_is_redone(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "_cache")
     jobs = fixture_jobs("run-1")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from pipeline.extract.worker import cached_extract, extract_file, extract_limited, sha256_file, time_limit
+from pipeline.extract.worker import extract_file, extract_limited, time_limit
 from pipeline.settings import ExtractionLimits
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -60,16 +59,3 @@ def test_the_worker_gives_the_same_document_as_a_direct_call() -> None:
     direct = extract_file(PDF)
     limited = extract_limited(PDF, "pdf", None, ExtractionLimits())
     assert limited == direct
-
-
-def test_cached_extraction_is_reused_until_the_bytes_change(tmp_path: Path) -> None:
-    sha = sha256_file(PDF)
-    first, at, cached = cached_extract(PDF, sha, tmp_path)
-    assert not cached
-    again, at_again, cached_again = cached_extract(PDF, sha, tmp_path)
-    assert cached_again and at_again == at and again == first
-    (entry,) = tmp_path.glob(f"{sha}-*.json")
-    entry.write_text("{torn", encoding="utf-8")
-    _, at_redone, cached_redone = cached_extract(PDF, sha, tmp_path)
-    assert not cached_redone and at_redone > at
-    assert json.loads(entry.read_text(encoding="utf-8"))["doc"]["format"] == "pdf"

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
-import json
 import multiprocessing
-import os
 import resource
 from dataclasses import asdict
 from multiprocessing.connection import Connection
@@ -220,31 +217,3 @@ def doc_from_json(data: dict[str, Any]) -> ExtractedDocument:
         problems=list(data["problems"]),
         status=data["status"],
     )
-
-
-def cached_extract(
-    path: Path,
-    sha256: str,
-    cache_dir: Path,
-    fmt: str | None = None,
-    content_type: str | None = None,
-    limits: ExtractionLimits | None = None,
-) -> tuple[ExtractedDocument, dt.datetime, bool]:
-    """(document, extracted_at, from_cache): extraction is redone only for new bytes or a new version."""
-    entry = cache_dir / f"{sha256}-{EXTRACTION_VERSION}.json"
-    if entry.exists():
-        try:
-            data = json.loads(entry.read_text(encoding="utf-8"))
-            return doc_from_json(data["doc"]), dt.datetime.fromisoformat(data["extracted_at"]), True
-        except (ValueError, KeyError, TypeError):
-            entry.unlink(missing_ok=True)  # a torn cache entry is redone, not trusted
-    doc = extract_limited(path, fmt, content_type, limits)
-    extracted_at = dt.datetime.now(dt.UTC)
-    payload = json.dumps(
-        {"extracted_at": extracted_at.isoformat(), "doc": doc_to_json(doc)}, ensure_ascii=False
-    )
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    tmp = entry.with_suffix(f".tmp{os.getpid()}")
-    tmp.write_text(payload, encoding="utf-8")
-    os.replace(tmp, entry)
-    return doc, extracted_at, False
