@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
+import time
 from pathlib import Path
 
 import pyarrow as pa
@@ -12,7 +14,6 @@ from pipeline.crawl.sources import load_sources
 from pipeline.extract.cache import ResultCache
 from pipeline.extract.executor import (
     Pending,
-    PoolExecutor,
     SerialExecutor,
     default_workers,
     make_executor,
@@ -20,6 +21,7 @@ from pipeline.extract.executor import (
     records_for_documents,
 )
 from pipeline.extract.jobs import DocumentJob
+from pipeline.extract.pool import PoolExecutor, PoolPending
 from pipeline.run import RunContext, process_county
 from pipeline.settings import ExtractionLimits
 from tests.conftest import write_sources
@@ -54,13 +56,22 @@ def test_pool_and_dask_write_the_rows_a_serial_run_writes(tmp_path: Path) -> Non
 
 
 def test_make_executor_picks_the_kind() -> None:
-    assert isinstance(make_executor(1), SerialExecutor)
-    pool = make_executor(2)
-    try:
-        assert isinstance(pool, PoolExecutor) and pool.workers == 2
-    finally:
-        pool.close()
+    for count in (1, 2):  # one worker is a pool too: the whole document job stays bounded
+        pool = make_executor(count)
+        try:
+            assert isinstance(pool, PoolExecutor) and pool.workers == count
+        finally:
+            pool.close()
     assert 1 <= default_workers() <= (os.cpu_count() or 1)
+
+
+def wait_until_running(pending: Pending) -> None:
+    assert isinstance(pending, PoolPending)
+    for _ in range(600):
+        if pending.deadline is not None:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the job never started")
 
 
 def test_a_killed_pool_worker_fails_its_document_transiently_and_the_pool_goes_on(tmp_path: Path) -> None:
@@ -69,11 +80,13 @@ def test_a_killed_pool_worker_fails_its_document_transiently_and_the_pool_goes_o
     pdf = fixture_jobs("run")[0]
     try:
         pending = pool.submit(pdf)
-        for pid in list(pool._pool._processes):  # the worker running the job: killed, as the OOM killer would
-            os.kill(pid, signal.SIGKILL)
+        wait_until_running(pending)
+        pid = pool.sandboxes[0].pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # the worker running the job: killed, as the OOM killer would
         lost = outcome_of(pdf, pending)
         assert lost.transient and lost.records.report.status == "failed"
-        assert "worker running this document was lost" in (lost.records.report.error or "")
+        assert "worker died (exit code -9)" in (lost.records.report.error or "")
         again = [r for r, _ in records_for_documents([pdf], pool, cache)]
     finally:
         pool.close()
@@ -135,3 +148,66 @@ def test_documents_reach_the_executor_while_their_county_is_still_crawled(
     submitted = [i for i, e in enumerate(events) if e.startswith("submit ")]
     assert len(submitted) == 4
     assert submitted[0] < crawl_end, "no document was handed over before the crawl ended"
+
+
+def test_more_than_twice_the_recycle_limit_goes_through_the_real_pool(tmp_path: Path) -> None:
+    """Workers retire every 2 documents while 12 are queued (the CPython pool stranded them here)."""
+    cache = ResultCache(tmp_path / "_cache")
+    first = [r for r, _ in records_for_documents(fixture_jobs("warm"), SerialExecutor(), cache)]
+    assert [r.report.status for r in first] == ["ok", "ok", "ok"]
+    jobs = [
+        dataclasses.replace(job, run_id=f"run-{i}", extraction=cache.extraction(job.meta.content_sha256))
+        for i in range(4)
+        for job in fixture_jobs("run")
+    ]
+    pool = PoolExecutor(2, documents_per_worker=2)
+    try:
+        pending = [pool.submit(job) for job in jobs]
+        outcomes = [p.result(timeout=600) for p in pending]  # a stranded queue fails here, not hangs
+    finally:
+        pool.close()
+    assert [o.records.report.status for o in outcomes] == ["ok"] * 12
+    assert [o.records.report.run_id for o in outcomes] == [job.run_id for job in jobs]
+    assert pool.workers_started >= 6  # 12 documents, 2 a worker: every worker was replaced
+
+
+def test_a_job_past_its_limit_fails_alone_and_the_queued_jobs_go_on(tmp_path: Path) -> None:
+    """The limit bounds the whole job: normalising and NLP too, not only the extraction."""
+    cache = ResultCache(tmp_path / "_cache")
+    warm = fixture_jobs("warm")[1]
+    list(records_for_documents([warm], SerialExecutor(), cache))
+    extracted = cache.extraction(warm.meta.content_sha256)
+    assert extracted is not None
+    slow = dataclasses.replace(warm, extraction=extracted, limits=ExtractionLimits(document_seconds=0.0001))
+    pool = PoolExecutor(1)
+    try:
+        jobs = [slow, *fixture_jobs("run")]
+        pending = [pool.submit(job) for job in jobs]  # all queued before the first one ends
+        outcomes = [outcome_of(job, p) for job, p in zip(jobs, pending, strict=True)]
+    finally:
+        pool.close()
+    stopped = outcomes[0]
+    assert stopped.transient and stopped.records.report.status == "failed"
+    assert "per-document time limit" in (stopped.records.report.error or "")
+    assert [o.records.report.status for o in outcomes[1:]] == ["ok", "ok", "ok"]
+
+
+def test_a_pool_job_at_its_memory_cap_fails_alone(tmp_path: Path) -> None:
+    starved = fixture_jobs("run", ExtractionLimits(worker_memory_bytes=1))[0]
+    pool = PoolExecutor(1)
+    try:
+        jobs = [starved, *fixture_jobs("run")]
+        outcomes = [outcome_of(job, pool.submit(job)) for job in jobs]
+    finally:
+        pool.close()
+    assert outcomes[0].transient and outcomes[0].records.report.status == "failed"
+    assert [o.records.report.status for o in outcomes[1:]] == ["ok", "ok", "ok"]
+
+
+def test_closing_the_pool_cancels_the_jobs_not_started() -> None:
+    pool = PoolExecutor(1)
+    pending = [pool.submit(job) for job in fixture_jobs("run") * 3]
+    wait_until_running(pending[0])
+    pool.close()
+    assert pending[0].future.done() and not pending[0].future.cancelled()
+    assert all(p.future.cancelled() for p in pending[2:])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.extract.worker import extract_file, extract_limited, time_limit
+from pipeline.extract.sandbox import Sandbox
+from pipeline.extract.worker import extract_file, extract_limited, report_ocr_pages
 from pipeline.settings import ExtractionLimits
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -34,15 +35,45 @@ def test_a_document_past_the_time_limit_is_stopped_and_recorded() -> None:
     assert "per-document time limit" in doc.problems[0]
 
 
-def test_the_time_limit_grows_by_the_pages_ocr_will_read() -> None:
+def prepass_deadlines(path: Path, limits: ExtractionLimits) -> list[float | None]:
+    """The deadlines a sandbox applied while its worker ran the PDFium pre-pass on `path`."""
+    deadlines: list[float | None] = []
+    box = Sandbox()
+    try:
+        result = box.run(report_ocr_pages, (path, "pdf", limits.max_pdf_pages), limits, deadlines.append)
+    finally:
+        box.stop()
+    assert result.ending == "done"
+    return deadlines
+
+
+def test_the_time_limit_grows_by_the_pages_ocr_will_read_counted_in_the_sandbox() -> None:
     limits = ExtractionLimits(document_seconds=120, ocr_page_seconds=40)
-    assert time_limit(PDF, "pdf", limits) == 120  # a text layer on every page
-    assert time_limit(FIXTURES / "scan-2021-ttf" / "report.pdf", "pdf", limits) == 120 + 4 * 40
-    assert time_limit(FIXTURES / "scan-mixed-2021" / "report.pdf", "pdf", limits) == 120 + 1 * 40
-    assert (
-        time_limit(FIXTURES / "scan-2021-ttf" / "report.pdf", "pdf", ExtractionLimits(document_seconds=None))
-        is None
-    )
+
+    def growth(path: Path) -> float:
+        first, *rest = prepass_deadlines(path, limits)
+        assert first is not None
+        return round(rest[-1] - first, 6) if rest and rest[-1] is not None else 0.0
+
+    assert growth(PDF) == 0  # a text layer on every page
+    assert growth(FIXTURES / "scan-2021-ttf" / "report.pdf") == 4 * 40
+    assert growth(FIXTURES / "scan-mixed-2021" / "report.pdf") == 1 * 40
+    scan = FIXTURES / "scan-2021-ttf" / "report.pdf"
+    assert prepass_deadlines(scan, ExtractionLimits(document_seconds=None)) == [None]
+
+
+def test_the_prepass_runs_under_the_documents_limits() -> None:
+    """A PDF the pre-pass cannot get through in time is stopped by the sandbox, not parsed here."""
+    box = Sandbox()
+    try:
+        result = box.run(
+            report_ocr_pages,
+            (FIXTURES / "scan-2021-ttf" / "report.pdf", "pdf", 1000),
+            ExtractionLimits(document_seconds=0.0001),
+        )
+    finally:
+        box.stop()
+    assert result.ending == "timeout"
 
 
 def test_a_worker_that_runs_out_of_memory_fails_alone(tmp_path: Path) -> None:

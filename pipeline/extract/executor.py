@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import multiprocessing
 import os
 import threading
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Protocol
 
@@ -23,9 +21,6 @@ from pipeline.store.schema import ReportRecords
 # extraction: well under 0.5 GiB for a text layer, ~1 GiB while OCR reads a scanned page
 # (capped by ExtractionLimits.worker_memory_bytes).
 WORKER_MEMORY_BUDGET = 3 * 1024**3 // 2
-# A worker is replaced after this many documents, so a slow leak cannot grow it without bound
-# (starting one costs ~2 s of CPU: about 1 % of its documents' work).
-DOCUMENTS_PER_WORKER = 200
 
 
 class ExecutorUnavailable(RuntimeError):
@@ -96,32 +91,6 @@ class SerialExecutor:
         pass
 
 
-class PoolExecutor:
-    """A pool of long-lived worker processes on this machine; a broken pool is replaced."""
-
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or default_workers()
-        self._pool = self._new_pool()
-        self._replacing = threading.Lock()  # counties submit from several threads
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        return ProcessPoolExecutor(self.workers, mp_context=context, max_tasks_per_child=DOCUMENTS_PER_WORKER)
-
-    def submit(self, job: DocumentJob) -> Pending:
-        pool = self._pool
-        try:
-            return pool.submit(finish_document, job)
-        except BrokenProcessPool:  # a worker died: the jobs it held fail alone, new ones go on
-            with self._replacing:
-                if self._pool is pool:
-                    self._pool = self._new_pool()
-            return self._pool.submit(finish_document, job)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-
 def _lost(job: DocumentJob, exc: BaseException) -> DocumentOutcome:
     """A job whose worker was lost (pool broken, Dask worker killed): a transient failure."""
     problem = f"extract: the worker running this document was lost ({type(exc).__name__}: {exc})"
@@ -132,7 +101,7 @@ def _lost(job: DocumentJob, exc: BaseException) -> DocumentOutcome:
 
 def outcome_of(job: DocumentJob, pending: Pending) -> DocumentOutcome:
     try:
-        return pending.result()
+        return pending.result(timeout=max_job_seconds(job))
     except Exception as exc:  # BrokenProcessPool, KilledWorker, a lost connection
         return _lost(job, exc)
 
@@ -177,11 +146,20 @@ def read_bytes_for(job: DocumentJob) -> DocumentJob:
     return dataclasses.replace(job, content=Path(job.path).read_bytes())
 
 
+def max_job_seconds(job: DocumentJob) -> float | None:
+    """The longest a job can take once it runs (every page read by OCR); a wait's upper bound."""
+    limits = job.limits
+    if limits.document_seconds is None:
+        return None
+    return limits.document_seconds + limits.ocr_page_seconds * limits.max_pdf_pages
+
+
 def make_executor(workers: int | None = None, dask: str | None = None) -> Executor:
     """`dask`: a scheduler address or "local"; else `workers` processes here (1: no pool)."""
     if dask:
         from pipeline.extract.dask_executor import DaskExecutor
 
         return DaskExecutor(dask, workers)
-    count = workers or default_workers()
-    return SerialExecutor() if count == 1 else PoolExecutor(count)
+    from pipeline.extract.pool import PoolExecutor
+
+    return PoolExecutor(workers or default_workers())

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from extractors import detect_format
 from extractors.model import ExtractedDocument
-from pipeline.extract.worker import doc_from_json, doc_to_json, extract_sandboxed
+from pipeline.extract.sandbox import CallResult, OcrPagesReport
+from pipeline.extract.worker import (
+    doc_from_json,
+    doc_to_json,
+    ending_problem,
+    extract_file,
+    extract_sandboxed,
+    report_ocr_pages,
+    stopped,
+)
 from pipeline.records import DocumentMeta, build_report
 from pipeline.settings import ExtractionLimits
 from pipeline.store.schema import ReportRecords
@@ -60,11 +71,15 @@ def _crashed(job: DocumentJob, exc: Exception) -> DocumentOutcome:
     return DocumentOutcome(records, None, transient=True)
 
 
-def finish_document(job: DocumentJob) -> DocumentOutcome:
+Extract = Callable[[DocumentJob], tuple[ExtractedDocument, bool]]
+
+
+def finish_document(job: DocumentJob, extract: Extract = _extract_job) -> DocumentOutcome:
     """Extract (or reuse the cached extraction), then normalise, check and analyse the text.
 
     A pure function of its job: no cache, no output folder. It runs the same in the parent, in a
-    local pool and on a Dask worker; the coordinator owns every cache write.
+    local pool and on a Dask worker; the coordinator owns every cache write. `extract` is the
+    sandboxed extraction, except in a pool worker, which is itself the sandbox.
     """
     try:
         if job.extraction is not None:
@@ -72,10 +87,31 @@ def finish_document(job: DocumentJob) -> DocumentOutcome:
             extracted_at = dt.datetime.fromisoformat(job.extraction["extracted_at"])
             fresh, transient = None, False
         else:
-            doc, transient = _extract_job(job)
+            doc, transient = extract(job)
             extracted_at = dt.datetime.now(dt.UTC)
             fresh = None if transient else extraction_entry(doc, extracted_at)
         records = build_report(doc, job.meta, job.run_id, extracted_at, job.with_nlp)
+    except MemoryError:  # the sandbox's memory cap: it fails this document and replaces the worker
+        raise
     except Exception as exc:  # a bug in one document's records must not lose the county
         return _crashed(job, exc)
     return DocumentOutcome(records, fresh, transient)
+
+
+def finish_call(report: OcrPagesReport, job: DocumentJob) -> DocumentOutcome:
+    """What a pool worker (a sandbox) runs: the whole job, extraction in the same process."""
+
+    def extract_here(job: DocumentJob) -> tuple[ExtractedDocument, bool]:
+        path = Path(job.path)
+        fmt = job.fmt or detect_format(path)
+        report_ocr_pages(report, path, fmt, job.limits.max_pdf_pages)
+        return extract_file(path, fmt, job.content_type, job.limits.max_pdf_pages), False
+
+    return finish_document(job, extract_here)
+
+
+def unfinished(job: DocumentJob, result: CallResult) -> DocumentOutcome:
+    """The outcome of a job whose sandbox was killed, died or hit its memory cap: transient."""
+    doc = stopped(job.fmt, ending_problem(result))
+    records = build_report(doc, job.meta, job.run_id, dt.datetime.now(dt.UTC), with_nlp=False)
+    return DocumentOutcome(records, None, transient=True)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import multiprocessing
-import resource
 from dataclasses import asdict
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from extractors import UNSUPPORTED_FORMATS, detect_format, registry
 from extractors.model import Block, ExtractedDocument, RawCell, RawTable, TextBlock
 from pipeline import PIPELINE_VERSION
+from pipeline.extract.sandbox import CallResult, OcrPagesReport, Sandbox
 from pipeline.settings import ExtractionLimits
 
 # Bump when an extractor's output changes, so cached extractions are redone.
-EXTRACTION_VERSION = f"{PIPELINE_VERSION}-1"
+EXTRACTION_VERSION = f"{PIPELINE_VERSION}-2"  # -2: metadata (the publication date) kept
 MEMORY_CAP_PROBLEM = "extract: ran out of the worker's memory cap"
 
 
@@ -54,11 +52,14 @@ def image_only_pages(path: Path, max_pages: int) -> int:
         return 0
 
 
-def time_limit(path: Path, fmt: str | None, limits: ExtractionLimits) -> float | None:
-    """The per-document limit, widened by `ocr_page_seconds` for each page OCR will read."""
-    if limits.document_seconds is None or fmt != "pdf":
-        return limits.document_seconds
-    return limits.document_seconds + limits.ocr_page_seconds * image_only_pages(path, limits.max_pdf_pages)
+def report_ocr_pages(report: OcrPagesReport, path: Path, fmt: str | None, max_pages: int) -> None:
+    """The PDFium pre-pass: tells the sandbox how many pages OCR will read (its limit grows by them).
+
+    It runs inside the sandboxed worker, under the document's own limits: a hostile PDF is never
+    parsed unguarded.
+    """
+    if fmt == "pdf":
+        report(image_only_pages(path, max_pages))
 
 
 def extract_file(
@@ -90,6 +91,8 @@ def extract_file(
         )
     try:
         return extractor(path, content_type)
+    except MemoryError:  # the worker's memory cap: the sandbox reports it, the worker is replaced
+        raise
     except Exception as exc:  # an extractor bug must not lose the run
         return ExtractedDocument(
             format=fmt,  # type: ignore[arg-type]
@@ -98,37 +101,29 @@ def extract_file(
         )
 
 
-# ---- limits: each document in its own short-lived worker process ----------------------------
-
-# forkserver: workers fork from a clean, single-threaded server that has the extractors imported,
-# so starting one is cheap and safe even while Prefect's threads run in the parent.
-_WORKERS = multiprocessing.get_context("forkserver")
-_WORKERS.set_forkserver_preload(
-    ["pipeline.extract.worker", "extractors.pdf", "extractors.html", "extractors.docx"]
-)
+# ---- limits: each document in a sandboxed worker process -------------------------------------
 
 
-def _address_space_bytes() -> int:
-    with open("/proc/self/statm") as fh:
-        return int(fh.read().split()[0]) * resource.getpagesize()
+def extract_call(
+    report: OcrPagesReport, path: str, fmt: str | None, content_type: str | None, max_pdf_pages: int
+) -> dict[str, Any]:
+    """What the sandbox runs for `extract_sandboxed`: the pre-pass, then the extraction, as JSON."""
+    fmt = fmt or detect_format(Path(path))
+    report_ocr_pages(report, Path(path), fmt, max_pdf_pages)
+    return doc_to_json(extract_file(Path(path), fmt, content_type, max_pdf_pages))
 
 
-def _extract_in_worker(
-    conn: Connection, path: str, fmt: str | None, content_type: str | None, limits: ExtractionLimits
-) -> None:
-    if limits.worker_memory_bytes is not None:
-        cap = _address_space_bytes() + limits.worker_memory_bytes
-        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
-    try:
-        doc = extract_file(Path(path), fmt, content_type, limits.max_pdf_pages)
-    except MemoryError:
-        doc = ExtractedDocument("unknown", status="failed", problems=[MEMORY_CAP_PROBLEM])
-    conn.send(doc_to_json(doc))
-    conn.close()
-
-
-def _stopped(fmt: str | None, problem: str) -> ExtractedDocument:
+def stopped(fmt: str | None, problem: str) -> ExtractedDocument:
     return ExtractedDocument(format=fmt or "unknown", status="failed", problems=[problem])  # type: ignore[arg-type]
+
+
+def ending_problem(result: CallResult) -> str:
+    """What stopped a sandboxed call that did not finish, as the report's error says it."""
+    if result.ending == "timeout":
+        return f"extract: stopped after the {result.seconds:g} s per-document time limit"
+    if result.ending == "memory":
+        return MEMORY_CAP_PROBLEM
+    return f"extract: the extraction worker died (exit code {result.exit_code})"
 
 
 def extract_limited(
@@ -152,31 +147,15 @@ def extract_sandboxed(
     A transient result says nothing final about the document: it is not cached, and is retried.
     """
     limits = limits or ExtractionLimits()
-    receiver, sender = _WORKERS.Pipe(duplex=False)
-    worker = _WORKERS.Process(
-        target=_extract_in_worker,
-        args=(sender, str(path), fmt, content_type, limits),
-        daemon=True,
-    )
-    worker.start()
-    sender.close()
-    seconds = time_limit(path, fmt or detect_format(path), limits)
+    sandbox = Sandbox()
     try:
-        if not receiver.poll(seconds):
-            worker.kill()
-            limit = f"{seconds:g}"
-            return _stopped(fmt, f"extract: stopped after the {limit} s per-document time limit"), True
-        try:
-            doc = doc_from_json(receiver.recv())
-        except EOFError:
-            worker.join(5)
-            return _stopped(fmt, f"extract: the extraction worker died (exit code {worker.exitcode})"), True
-        return doc, MEMORY_CAP_PROBLEM in doc.problems
+        result = sandbox.run(extract_call, (str(path), fmt, content_type, limits.max_pdf_pages), limits)
     finally:
-        receiver.close()
-        worker.join(5)
-        if worker.is_alive():
-            worker.kill()
+        sandbox.stop()
+    if result.ending != "done":
+        return stopped(fmt, ending_problem(result)), True
+    doc = doc_from_json(result.value)
+    return doc, MEMORY_CAP_PROBLEM in doc.problems
 
 
 # ---- cache ---------------------------------------------------------------------------------
@@ -205,6 +184,7 @@ def doc_to_json(doc: ExtractedDocument) -> dict[str, Any]:
         "problems": doc.problems,
         "status": doc.status,
         "blocks": [_block_to_json(b) for b in doc.blocks],
+        "metadata": doc.metadata,
     }
 
 
@@ -216,4 +196,5 @@ def doc_from_json(data: dict[str, Any]) -> ExtractedDocument:
         page_count=data["page_count"],
         problems=list(data["problems"]),
         status=data["status"],
+        metadata=dict(data.get("metadata", {})),
     )
