@@ -26,6 +26,7 @@ from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.dataset import open_dataset
 from pipeline.store.parquet import clean_stale_staging, output_lock
 from pipeline.summary import RunSummary, write_last_run
+from pipeline.watchdog import watched
 
 # Counties side by side: mostly waiting on their portals (politeness per host) or on the pool.
 COUNTY_WORKERS = 16
@@ -89,7 +90,8 @@ def run_sources(
     sources = [s for s in select_sources(load_sources(Path(sources_file)), counties) if not s.paused]
     ctx = run_context(output, offline, accept_shrink, run_seconds, work)
     summary = RunSummary(ctx.run_id, output if output.startswith("s3://") else str(ctx.output))
-    with output_lock(ctx.output), ctx.store.lock():
+    limit = ctx.settings.run_seconds if run_seconds is None else run_seconds
+    with watched(limit), output_lock(ctx.output), ctx.store.lock():
         clean_stale_staging(ctx.output)
         ctx.store.write_dictionary(dictionary_records())
         ctx = dataclasses.replace(ctx, executor=make_executor(workers, dask))
@@ -156,9 +158,17 @@ def county(
     workers: int | None = None,
     dask: str | None = None,
     work: str | None = None,
+    run_seconds: float | None = None,
 ) -> dict[str, Any]:
     """One county on demand: replaces exactly that county's rows in every table."""
     summary = run_sources(
-        sources, output, [region_code], accept_shrink=accept_shrink, workers=workers, dask=dask, work=work
+        sources,
+        output,
+        [region_code],
+        accept_shrink=accept_shrink,
+        run_seconds=run_seconds,
+        workers=workers,
+        dask=dask,
+        work=work,
     )
     return summary.to_dict()

@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import tempfile
-import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -57,12 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --county: accept that the county now lists far fewer reports (drop the unlisted ones)",
     )
-    run.add_argument(
-        "--run-limit",
-        type=float,
-        metavar="SECONDS",
-        help="whole-run time limit (default 6 h): past it no county or document starts",
-    )
+    add_run_limit(run)
 
     ext = sub.add_parser("extract", help="extract local documents (no network, no Prefect server)")
     ext.add_argument("files", nargs="+", type=Path)
@@ -73,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the nightly (02:00 Asia/Shanghai) and county deployments")
     serve.add_argument("--sources", required=True, type=Path)
     serve.add_argument("--output", default="output", help="dataset folder, or s3://bucket/prefix")
+    add_run_limit(serve)
     add_scale_arguments(serve)
 
     src = sub.add_parser("sources", help="list sources with their crawl health")
@@ -98,6 +93,16 @@ def add_scale_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--work", type=Path, metavar="DIR", help="with s3:// output: local folder for archive, caches, lock"
+    )
+
+
+def add_run_limit(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--run-limit",
+        type=float,
+        metavar="SECONDS",
+        help="whole-run time limit (default 6 h): past it no county or document starts; "
+        "a run still going 10 %% (at least 300 s) later is ended",
     )
 
 
@@ -139,6 +144,7 @@ def cmd_run(
         print(f"nianbao: {exc}", file=sys.stderr)
         return EXIT_NOT_STARTED
     from flows.nightly import nightly
+    from pipeline.watchdog import start_watchdog
 
     limit = Settings().run_seconds if run_limit is None else run_limit
     if limit:
@@ -159,27 +165,6 @@ def cmd_run(
     summary = RunSummary.from_dict(result)
     print(format_summary(summary))
     return summary.exit_code()
-
-
-def start_watchdog(limit: float, grace: float | None = None) -> None:
-    """Past the run limit plus `grace` (10 %, at least 300 s) a run that did not stop itself is ended.
-
-    The flow stops starting counties and documents at the limit; this catches a run stuck in
-    something that never returns. Written files stay (each was replaced atomically), the lock
-    goes with the process, and the next run removes leftover staging files.
-    """
-    from pipeline.summary import EXIT_COUNTY_FAILED
-
-    def stop() -> None:
-        print(f"nianbao: the run went {grace:.0f} s past its {limit:.0f} s limit; stopped", file=sys.stderr)
-        sys.stderr.flush()
-        os._exit(EXIT_COUNTY_FAILED)
-
-    if grace is None:
-        grace = max(300.0, limit * 0.1)
-    timer = threading.Timer(limit + grace, stop)
-    timer.daemon = True
-    timer.start()
 
 
 def _jsonable(record: Any) -> dict[str, Any]:
@@ -232,14 +217,18 @@ def print_records_text(path: Path, records: Any) -> None:
         print(f"    ✗ {c.rule}: expected {c.expected:g}, printed {c.actual:g}")
 
 
-def cmd_serve(sources: Path, output: str, scale: dict[str, Any] | None = None) -> int:
+def cmd_serve(
+    sources: Path, output: str, scale: dict[str, Any] | None = None, run_limit: float | None = None
+) -> int:
     from prefect import serve
     from prefect.schedules import Cron
 
     from flows.nightly import county, nightly
 
     where = output if output.startswith("s3://") else str(Path(output).resolve())
-    params = {"sources": str(sources.resolve()), "output": where, **(scale or {})}
+    params: dict[str, Any] = {"sources": str(sources.resolve()), "output": where, **(scale or {})}
+    if run_limit is not None:
+        params["run_seconds"] = run_limit  # each flow run ends itself past it (pipeline.watchdog)
     nightly_deployment = nightly.to_deployment(
         name="nightly", schedules=[Cron("0 2 * * *", timezone="Asia/Shanghai")], parameters=params
     )
@@ -310,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "extract":
         return cmd_extract(args.files, args.json, args.region_code, not args.no_nlp)
     if args.command == "serve":
-        return cmd_serve(args.sources, args.output, scale_params(args))
+        return cmd_serve(args.sources, args.output, scale_params(args), args.run_limit)
     if args.command == "page":
         return cmd_page(args.output, args.to, args.sources)
     if args.check:

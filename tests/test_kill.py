@@ -251,7 +251,7 @@ def test_the_lock_is_released_when_its_holder_dies(tmp_path: Path) -> None:
 def test_a_run_stuck_past_its_limit_is_ended_by_the_watchdog_and_frees_the_lock(tmp_path: Path) -> None:
     stuck = subprocess.Popen(
         [PYTHON, "-c", "import sys,time; from pathlib import Path\n"
-         "from pipeline.cli import start_watchdog\nfrom pipeline.store.parquet import output_lock\n"
+         "from pipeline.watchdog import start_watchdog\nfrom pipeline.store.parquet import output_lock\n"
          "with output_lock(Path(sys.argv[1])):\n start_watchdog(0.5, grace=0.5)\n"
          " print('stuck', flush=True); time.sleep(600)", str(tmp_path)],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -261,3 +261,20 @@ def test_a_run_stuck_past_its_limit_is_ended_by_the_watchdog_and_frees_the_lock(
     assert "nianbao: the run went 0 s past its 0 s limit; stopped" in err, err
     with output_lock(tmp_path):
         pass
+
+
+def test_a_served_flow_run_is_watched_and_a_finished_one_disarms_its_watchdog(tmp_path: Path) -> None:
+    """`nianbao serve` runs each flow in a process of its own, under `watched` (flows/nightly.py)."""
+    script = (
+        "import sys,time\nfrom pipeline.watchdog import watched\n"
+        "with watched(0.5, grace=0.5):\n  if sys.argv[1] == 'stuck': time.sleep(600)\n"
+        "time.sleep(2); print('lived on', flush=True)"
+    )
+    stuck = subprocess.run(
+        [PYTHON, "-c", script, "stuck"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert stuck.returncode == 1 and "past its 0 s limit; stopped" in stuck.stderr
+    done = subprocess.run(
+        [PYTHON, "-c", script, "done"], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "lived on", done.stderr

@@ -85,7 +85,7 @@ def test_county_run_triggered_through_the_api_lands_its_rows(
     sources = write_sources(tmp_path / "sources.yaml", demo_portal)
     output = tmp_path / "output"
     serve = subprocess.Popen(
-        [BIN / "nianbao", "serve", "--sources", str(sources), "--output", str(output)],
+        [BIN / "nianbao", "serve", "--sources", str(sources), "--output", str(output), "--run-limit", "7200"],
         env=prefect_env,
         cwd=REPO,
         stdout=subprocess.DEVNULL,
@@ -97,6 +97,9 @@ def test_county_run_triggered_through_the_api_lands_its_rows(
         nightly = httpx.get(f"{api}/deployments/name/nightly/nightly", timeout=10).json()
         assert [s["schedule"]["cron"] for s in nightly["schedules"]] == ["0 2 * * *"]
         assert nightly["schedules"][0]["schedule"]["timezone"] == "Asia/Shanghai"
+        county = httpx.get(f"{api}/deployments/name/county/county", timeout=10).json()
+        for deployment in (nightly, county):  # each served run ends itself past the limit (watchdog)
+            assert deployment["parameters"]["run_seconds"] == 7200
         run = subprocess.run(
             [
                 *(BIN / "prefect", "deployment", "run", "county/county"),
