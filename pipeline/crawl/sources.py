@@ -8,10 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    NonNegativeFloat,
+    PositiveInt,
+    StringConstraints,
+    ValidationError,
+)
 
 REGION_CODE = re.compile(r"^\d{6}$")
 
@@ -41,47 +50,78 @@ class Source:
         return frozenset(listing_hosts | {h.lower() for h in self.allowed_hosts})
 
 
-_KNOWN = {
-    "region_code",
-    "region_name",
-    "listing_urls",
-    "province",
-    "city",
-    "paused",
-    "allowed_hosts",
-    "pause_seconds",
-    "max_concurrency",
-    "max_pages",
-}
+HttpUrl = Annotated[str, AfterValidator(lambda url: _http_url(url))]
 
 
-def source_from_dict(entry: dict[str, Any], where: str) -> Source:
-    code = entry.get("region_code")
-    if not isinstance(code, str) or not REGION_CODE.match(code):
-        raise SourcesError(f"{where}: region_code must be a 6-digit string in quotes, got {code!r}")
-    name = entry.get("region_name")
-    if not isinstance(name, str) or not name.strip():
-        raise SourcesError(f"{where} ({code}): region_name is required")
-    urls = entry.get("listing_urls")
-    if not isinstance(urls, list) or not all(isinstance(u, str) for u in urls):
-        raise SourcesError(f"{where} ({code}): listing_urls must be a list of URLs")
-    if not urls and not entry.get("paused"):  # a paused entry may wait for its listing to be found
-        raise SourcesError(f"{where} ({code}): listing_urls must be a non-empty list of URLs")
-    for url in urls:
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise SourcesError(f"{where} ({code}): not an http(s) URL: {url}")
+def _http_url(url: str) -> str:
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise ValueError(f"not an http(s) URL: {url}")
+    return url
+
+
+class SourceEntry(BaseModel):
+    """One entry of the sources file as written: strict types, no unknown keys.
+
+    `portal_host`, `cms_shape` and `example_articles` are what the registry (`sources/china.yaml`)
+    records about a portal; they are kept in `Source.extra` and not used by the crawler.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    region_code: Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+    region_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+    listing_urls: list[HttpUrl]
+    province: str | None = None
+    city: str | None = None
+    paused: bool = False
+    allowed_hosts: list[Annotated[str, StringConstraints(min_length=1)]] = []
+    pause_seconds: NonNegativeFloat | None = None
+    max_concurrency: PositiveInt | None = None
+    max_pages: PositiveInt | None = None
+    portal_host: str | None = None
+    cms_shape: str | None = None
+    example_articles: list[str] = []
+
+
+REGISTRY_FIELDS = ("portal_host", "cms_shape", "example_articles")
+
+
+def _problem(error: Any) -> str:
+    field_name = ".".join(str(part) for part in error["loc"]) or "entry"
+    if error["type"] == "extra_forbidden":
+        return f"{field_name}: unknown field"
+    if error["type"] == "string_pattern_mismatch":
+        return f"{field_name}: must be a 6-digit string in quotes, got {error['input']!r}"
+    return f"{field_name}: {error['msg']} (got {error['input']!r})"
+
+
+def _entry_name(entry: Any, where: str) -> str:
+    code = entry.get("region_code") if isinstance(entry, dict) else None
+    name = entry.get("region_name") if isinstance(entry, dict) else None
+    return f"{where} ({' '.join(str(x) for x in (code, name) if x)})" if code or name else where
+
+
+def source_from_dict(entry: Any, where: str) -> Source:
+    """A validated Source; SourcesError names the entry (code and name) and every field at fault."""
+    try:
+        valid = SourceEntry.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(_problem(e) for e in exc.errors())
+        raise SourcesError(f"{_entry_name(entry, where)}: {problems}") from None
+    if not valid.listing_urls and not valid.paused:  # a paused entry may wait for its listing
+        raise SourcesError(f"{_entry_name(entry, where)}: listing_urls must be a non-empty list of URLs")
     return Source(
-        region_code=code,
-        region_name=name.strip(),
-        listing_urls=tuple(urls),
-        province=entry.get("province"),
-        city=entry.get("city"),
-        paused=bool(entry.get("paused", False)),
-        allowed_hosts=tuple(entry.get("allowed_hosts") or ()),
-        pause_seconds=entry.get("pause_seconds"),
-        max_concurrency=entry.get("max_concurrency"),
-        max_pages=entry.get("max_pages"),
-        extra={k: v for k, v in entry.items() if k not in _KNOWN},
+        region_code=valid.region_code,
+        region_name=valid.region_name,
+        listing_urls=tuple(valid.listing_urls),
+        province=valid.province,
+        city=valid.city,
+        paused=valid.paused,
+        allowed_hosts=tuple(valid.allowed_hosts),
+        pause_seconds=valid.pause_seconds,
+        max_concurrency=valid.max_concurrency,
+        max_pages=valid.max_pages,
+        extra={k: getattr(valid, k) for k in REGISTRY_FIELDS if k in valid.model_fields_set},
     )
 
 
