@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import functools
-import ipaddress
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +17,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 from protego import Protego
 
+from pipeline.crawl.addresses import AddressRefused, GuardedTransport
 from pipeline.crawl.archive import Archive, ManifestRow, StoredBody, utc_now
 from pipeline.crawl.hosts import HOSTS
 from pipeline.crawl.sources import Source
@@ -104,6 +102,7 @@ class Fetcher:
             timeout=httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout),
             follow_redirects=False,
             trust_env=False,
+            transport=GuardedTransport(frozenset(urlsplit(f"//{h}").hostname or h for h in self.hosts)),
         )
         self._lock = threading.Lock()
         self._memo: dict[str, _Slot] = {}
@@ -235,8 +234,6 @@ class Fetcher:
             raise FetchFailed(f"refused: not an http(s) URL: {url}", transient=False)
         if netloc not in self.hosts:
             raise FetchFailed(f"refused: host {netloc} is not one of the source's hosts", transient=False)
-        if _resolves_to_private(parts.hostname or "", netloc, self.hosts):
-            raise FetchFailed(f"refused: {netloc} resolves to a private address", transient=False)
         if not self._robots_allow(url):
             raise RobotsRefused(f"disallowed by robots.txt: {url}")
 
@@ -257,6 +254,8 @@ class Fetcher:
         try:
             response = self._request_with_retries(url)
         except FetchFailed as exc:
+            if isinstance(exc.__cause__, AddressRefused):
+                raise  # the host itself is refused: say so, not "disallowed by robots.txt"
             allow_all = exc.status is not None and 400 <= exc.status < 500
             return Protego.parse("" if allow_all else _DISALLOW_ALL)
         assert response.body is not None
@@ -285,6 +284,8 @@ class Fetcher:
             try:
                 with self.client.stream("GET", url, headers=headers) as response:
                     return self._read_response(response, limit)
+            except AddressRefused as exc:
+                raise FetchFailed(str(exc), transient=False) from exc
             except httpx.UnsupportedProtocol as exc:
                 raise FetchFailed(f"unsupported URL: {exc}", transient=False) from exc
             except httpx.TimeoutException as exc:
@@ -446,28 +447,3 @@ def _disposition_filename(value: str | None) -> str | None:
         return unquote(extended.group(2).strip().strip('"'), encoding=extended.group(1), errors="replace")
     plain = re.search(r'filename\s*=\s*"?([^";]+)"?', value, re.IGNORECASE)
     return unquote(plain.group(1).strip()) if plain else None
-
-
-@functools.lru_cache(maxsize=256)
-def _resolves_to_private_cached(hostname: str) -> bool:
-    try:
-        infos = socket.getaddrinfo(hostname, None)
-    except OSError:
-        return False  # unresolvable: the request itself will fail and say so
-    addresses = {ipaddress.ip_address(info[4][0]) for info in infos}
-    return any(a.is_private or a.is_loopback or a.is_link_local for a in addresses)
-
-
-def _resolves_to_private(hostname: str, netloc: str, named: frozenset[str]) -> bool:
-    """True for a host *name* that leads to a private/loopback address (DNS rebinding guard).
-
-    An IP literal or `localhost` that the source names is allowed as named; any other host is
-    already refused by the host check.
-    """
-    if netloc not in named or hostname == "localhost":
-        return False
-    try:
-        ipaddress.ip_address(hostname)
-    except ValueError:
-        return _resolves_to_private_cached(hostname)
-    return False
