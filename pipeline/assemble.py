@@ -102,12 +102,17 @@ class KeepPlan:
     suspect: str | None = None
 
 
-def shrink_suspect(source: Source, listed: int, held: int) -> str | None:
-    """Why a crawl listing far fewer reports than the dataset holds is not trusted (None: it is)."""
-    if held == 0 or (listed > 0 and listed * 2 >= held):
+def shrink_suspect(source: Source, now: set[str], before: set[str] | None) -> str | None:
+    """Why a listing that dropped most of the entries it showed at the last written run is not
+    trusted (None: it is). Entries falling off a listing that shows the latest N are normal."""
+    if not before:
+        return None
+    still = len(before & now)
+    if still * 2 >= len(before):
         return None
     return (
-        f"suspect: the portal lists {listed} reports, the dataset holds {held}; old rows kept "
+        f"suspect: the portal lists {still} of the {len(before)} reports it listed at the last written run "
+        f"({len(now)} listed in all); old rows kept "
         f"(if the publisher really removed them: --county {source.region_code} --accept-shrink)"
     )
 
@@ -115,9 +120,18 @@ def shrink_suspect(source: Source, listed: int, held: int) -> str | None:
 OldReport = dict[str, Any]  # a row of the county's reports file as the dataset holds it
 
 
-def plan_keep(source: Source, new: list[ReportRecord], old: list[OldReport], accept: bool) -> KeepPlan:
-    """Which earlier rows stay: a suspect shrink keeps them all; else failures and delistings."""
-    plan = KeepPlan(suspect=None if accept else shrink_suspect(source, len(new), len(old)))
+def plan_keep(
+    source: Source,
+    new: list[ReportRecord],
+    old: list[OldReport],
+    accept: bool,
+    listed: tuple[set[str], set[str] | None] = (set(), None),
+) -> KeepPlan:
+    """Which earlier rows stay: a suspect shrink keeps them all; else failures and delistings.
+
+    `listed`: the entries listed now and at the last written run (None: no run written yet).
+    """
+    plan = KeepPlan(suspect=None if accept else shrink_suspect(source, *listed))
     keep_earlier_good_rows(plan, new, old)
     keep_delisted(plan, new, old, accept)
     return plan

@@ -17,6 +17,7 @@ from pipeline import PIPELINE_VERSION
 from pipeline.assemble import FAILED_STATUSES, choose_reports, gather, plan_keep, url_identity
 from pipeline.crawl.county import CrawlError, CrawlResult, FailedDocument, FetchedDocument, crawl_source
 from pipeline.crawl.health import health_path, update_health
+from pipeline.crawl.listings import listed_entries, load_listing, save_listing
 from pipeline.crawl.pages import link_format
 from pipeline.crawl.sources import Source
 from pipeline.extract.cache import ResultCache
@@ -286,7 +287,8 @@ def store_county(
     failed = [failed_report(source, f, ctx.run_id) for f in crawl.failed]
     chosen, notes = choose_reports([r for r, _ in results] + failed)
     old = ctx.store.read_county_reports(source.region_code)
-    plan = plan_keep(source, [r.report for r in chosen], old, ctx.accept_shrink)
+    listed = listed_entries(crawl), load_listing(ctx.output, source.region_code)
+    plan = plan_keep(source, [r.report for r in chosen], old, ctx.accept_shrink, listed)
     county = gather(source.region_code, [r for r in chosen if r.report.report_id not in plan.drop])
     county.checks += cross_year_checks(county)
     summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
@@ -296,6 +298,7 @@ def store_county(
         summary.errors.insert(0, plan.suspect)
         return summary
     ctx.store.write_county(county, frozenset(plan.keep))
+    save_listing(ctx.output, source.region_code, listed[0])
     summary.kept = len(plan.keep)
     summary.written = True
     return summary

@@ -253,7 +253,7 @@ def test_a_listing_that_suddenly_lists_nothing_keeps_the_county_until_a_person_a
     assert summary.exit_code() == 1
     (suspect,) = summary.counties
     assert not suspect.written and suspect.suspect is not None
-    assert "lists 0 reports, the dataset holds 2" in suspect.suspect
+    assert "lists 0 of the 2 reports it listed at the last written run" in suspect.suspect
     assert "--county 370321 --accept-shrink" in suspect.suspect
     health = load_health(health_path(output))["370321"]
     assert health["suspect"] == suspect.suspect and health["consecutive_failures"] == 1
