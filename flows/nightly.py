@@ -21,7 +21,7 @@ from pydantic import Field
 from pipeline.crawl.sources import Source, load_sources, select_sources
 from pipeline.extract.executor import make_executor
 from pipeline.records import dictionary_records
-from pipeline.run import CountySummary, RunContext, not_finished, process_county
+from pipeline.run import CountySummary, RunContext, disk_full, not_finished, process_county
 from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.dataset import open_dataset
 from pipeline.store.parquet import clean_stale_staging, output_lock
@@ -93,15 +93,28 @@ def run_sources(
     limit = ctx.settings.run_seconds if run_seconds is None else run_seconds
     with watched(limit), output_lock(ctx.output), ctx.store.lock():
         clean_stale_staging(ctx.output)
-        ctx.store.write_dictionary(dictionary_records())
+        write_dictionary(ctx)
         ctx = dataclasses.replace(ctx, executor=make_executor(workers, dask))
         try:
             run_counties(sources, ctx, summary)
         finally:
             ctx.executor.close()  # type: ignore[union-attr]
-        write_last_run(summary, ctx.health_path.parent)
+        try:
+            write_last_run(summary, ctx.health_path.parent)
+        except OSError as exc:  # the data is written; only the page's summary is missing
+            progress(f"could not write last_run.json: {disk_full(exc) or exc}")
     publish_artifact(summary)
     return summary
+
+
+def write_dictionary(ctx: RunContext) -> None:
+    """The shared dictionary table; a full disk here is said once, and each county says it again."""
+    try:
+        ctx.store.write_dictionary(dictionary_records())
+    except OSError as exc:
+        if disk_full(exc) is None:
+            raise
+        progress(f"dictionary {disk_full(exc)}")
 
 
 def run_counties(sources: list[Source], ctx: RunContext, summary: RunSummary) -> None:

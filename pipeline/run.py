@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import threading
 import time
 from collections.abc import Callable
@@ -110,11 +111,19 @@ def process_county(source: Source, ctx: RunContext, progress: Progress | None = 
     try:
         return county_path(source, ctx, progress or (lambda _msg: None))
     except Exception as exc:
-        why = f"crashed ({type(exc).__name__}: {exc}); old rows kept"
+        why = f"{disk_full(exc) or f'crashed ({type(exc).__name__}: {exc})'}; old rows kept"
         crash = CrawlResult(source.region_code, listing_ok=False, errors=[CrawlError("", "county", why)])
         with contextlib.suppress(OSError):
             update_health(ctx.health_path, source.region_code, crash)
         return not_finished(source, why)
+
+
+def disk_full(exc: BaseException) -> str | None:
+    """What to say when `exc` is the disk (or a quota) filling up; None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" writing {exc.filename}" if exc.filename else ""
+        return f"not written: the disk is full ({exc.strerror}{where})"
+    return None
 
 
 def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,11 +31,29 @@ def health_path(output: Path) -> Path:
 
 
 def load_health(path: Path) -> dict[str, dict[str, Any]]:
+    """The health file's content; {} when there is none. A corrupt file is set aside, not reset."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        set_aside(path, f"not JSON ({exc})")
+        return {}
+    if not isinstance(data, dict):
+        set_aside(path, f"a JSON {type(data).__name__}, not an object")
+        return {}
+    return data
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Renames a state file that cannot be read to `<name>.corrupt-<time>` and says so on stderr."""
+    kept = path.with_name(f"{path.name}.corrupt-{utc_now().strftime('%Y%m%dT%H%M%S%f')}")
+    os.replace(path, kept)
+    print(f"nianbao: {path} could not be read: {why}; set aside as {kept.name}, health starts afresh",
+          file=sys.stderr)  # fmt: skip
+    return kept
 
 
 MAX_FAILED_URLS = 20
