@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +26,7 @@ from pipeline.extract.executor import SerialExecutor, records_for_documents
 from pipeline.store.objectstore import LOCK_NAME, S3Dataset, S3Lease, S3Location
 from pipeline.store.parquet import OutputLocked, write_county
 from pipeline.store.schema import COUNTY_TABLES, CountyRecords
-from tests.conftest import write_sources
+from tests.conftest import REPO, write_sources
 from tests.document_jobs import fixture_jobs
 
 BUCKET = "nianbao-test"
@@ -113,7 +118,8 @@ def test_two_runs_never_write_one_s3_output_at_once(s3_env: str) -> None:
 
 def test_a_dead_holders_expired_lease_is_taken_over(s3_env: str) -> None:
     location = S3Location.parse(f"s3://{BUCKET}/dead-holder")
-    S3Lease(location, lease_seconds=-1).acquire()  # acquired, never renewed nor released: its run died
+    S3Lease(location, lease_seconds=0.5).acquire()  # acquired, never renewed nor released: its run died
+    time.sleep(0.6)  # its own `expires` hint has passed; the successor still watches it 0.5 s itself
     successor = S3Lease(location)
     with successor.held():
         assert successor.owner.encode() in object_bytes(f"dead-holder/{LOCK_NAME}")
@@ -173,3 +179,69 @@ def test_a_run_that_lost_its_lease_writes_nothing_more(s3_env: str, county: Coun
         with pytest.raises(OutputLocked, match="lost its lock"):
             dataset.write_county(county)
     assert b"another run" in object_bytes(key)  # leaving, it did not delete the other run's lock
+
+
+STALLED_HOLDER = """
+import sys
+from pipeline.store.objectstore import S3Dataset
+from pipeline.store.parquet import OutputLocked
+from pipeline.store.schema import CountyRecords
+
+dataset = S3Dataset(sys.argv[1])
+with dataset.lock(lease_seconds=1.5):
+    dataset.write_county(CountyRecords("370323"))
+    print("holding", flush=True)
+    sys.stdin.readline()  # stopped (SIGSTOP) here, past its lease; then woken up
+    try:
+        dataset.write_county(CountyRecords("370323"))
+        print("wrote", flush=True)
+    except OutputLocked as exc:
+        print("fenced:", exc, flush=True)
+"""
+
+
+def acquire_when_free(stack: contextlib.ExitStack, dataset: S3Dataset, lease_seconds: float) -> None:
+    """Takes the dataset's lock as soon as it can (the holder's own `expires` hint must pass first)."""
+    for _ in range(60):
+        try:
+            stack.enter_context(dataset.lock(lease_seconds=lease_seconds))
+            return
+        except OutputLocked:
+            time.sleep(0.5)
+    raise AssertionError("the stalled holder's lease was never taken over")
+
+
+def test_a_stalled_holder_past_its_lease_cannot_overwrite_the_next_holder(
+    s3_env: str, county: CountyRecords
+) -> None:
+    url = f"s3://{BUCKET}/stalled"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", STALLED_HOLDER, url],
+        cwd=REPO,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdin is not None
+        assert holder.stdout.readline().strip() == "holding"
+        os.kill(holder.pid, signal.SIGSTOP)  # a stall: GC pause, swapped out, a frozen VM
+        successor = S3Dataset(url)
+        with contextlib.ExitStack() as stack:
+            acquire_when_free(stack, successor, lease_seconds=30)
+            successor.write_county(county)
+            ours = object_bytes("stalled/reports/370323.parquet")
+            os.kill(holder.pid, signal.SIGCONT)
+            holder.stdin.write("go\n")
+            holder.stdin.flush()
+            said = holder.stdout.readline()
+            assert said.startswith("fenced: this run lost its lock"), said
+            assert object_bytes("stalled/reports/370323.parquet") == ours
+            assert successor._lease is not None and successor._lease.owner.encode() in object_bytes(
+                f"stalled/{LOCK_NAME}"
+            )  # the stalled run, leaving, did not delete the successor's lock
+        assert holder.wait(timeout=30) == 0
+    finally:
+        if holder.poll() is None:
+            os.kill(holder.pid, signal.SIGCONT)
+            holder.kill()

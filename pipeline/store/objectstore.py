@@ -10,6 +10,7 @@ import json
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -90,18 +91,60 @@ class S3Dataset:
     S3 has no rename, so a county file is serialised whole in memory and sent in one write: the
     object is visible only once the upload completes, and a crash before that leaves the old
     object. Every table of a county is serialised before the first is sent, as locally.
+
+    Writes are fenced: each PUT is conditional on the object being as this run last saw it
+    (If-Match its ETag, or If-None-Match for a new one), and under a lock each batch of PUTs first
+    renews the lease conditionally. A run that stalled past its lease cannot overwrite what the
+    next holder wrote.
     """
 
-    def __init__(self, url: str, filesystem: pafs.FileSystem | None = None) -> None:
+    def __init__(self, url: str, filesystem: pafs.FileSystem | None = None, client: Any = None) -> None:
         self.location = S3Location.parse(url)
         self.fs = filesystem or s3_filesystem()
+        self._client = client
         self._lease: S3Lease | None = None
 
-    def _put(self, path: str, data: pa.Buffer) -> None:
-        if self._lease is not None and self._lease.lost:
-            raise OutputLocked(f"this run lost its lock on {self.location.url()}: nothing more is written")
-        with self.fs.open_output_stream(path) as out:
-            out.write(data)
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3  # conditional PUTs: pyarrow's filesystem does not offer them
+
+            self._client = boto3.client("s3")
+        return self._client
+
+    def _etag(self, path: str) -> str | None:
+        """The object's ETag now, or None when there is none."""
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.head_object(Bucket=self.location.bucket, Key=self._key(path))
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return str(answer["ETag"])
+
+    def _key(self, path: str) -> str:
+        return path.split("/", 1)[1]
+
+    def _put_all(self, staged: dict[str, pa.Buffer]) -> None:
+        """Every object PUT only if it is still as it was when this batch began (fenced)."""
+        from botocore.exceptions import ClientError
+
+        seen = {path: self._etag(path) for path in staged}
+        if self._lease is not None:
+            self._lease.fence()
+        for path, data in staged.items():
+            condition = {"IfMatch": seen[path]} if seen[path] else {"IfNoneMatch": "*"}
+            try:
+                self.client.put_object(
+                    Bucket=self.location.bucket, Key=self._key(path), Body=data.to_pybytes(), **condition
+                )
+            except ClientError as exc:
+                if not _precondition_failed(exc):
+                    raise
+                changed = f"s3://{path} was changed by another writer while this run wrote it"
+                raise OutputLocked(f"{changed}: nothing more is written") from exc
 
     def county_path(self, table: str, region_code: str) -> str:
         return self.location.path(table, f"{region_code}.parquet")
@@ -123,15 +166,12 @@ class S3Dataset:
             table = self.county_table(name, records, keep)
             staged[self.county_path(name, records.region_code)] = parquet_bytes(table)
             counts[name] = table.num_rows
-        for path, data in staged.items():
-            self._put(path, data)
+        self._put_all(staged)
         return counts
 
     def write_dictionary(self, rows: Sequence[DictionaryRecord]) -> None:
-        self._put(
-            self.location.path("dictionary", "dictionary.parquet"),
-            parquet_bytes(to_arrow("dictionary", rows)),
-        )
+        path = self.location.path("dictionary", "dictionary.parquet")
+        self._put_all({path: parquet_bytes(to_arrow("dictionary", rows))})
 
     def read_county(self, table: str, region_code: str) -> pa.Table | None:
         """A county's current rows in one table, or None when it has none yet."""
@@ -148,7 +188,7 @@ class S3Dataset:
 
     @contextmanager
     def lock(self, lease_seconds: float = LEASE_SECONDS) -> Iterator[None]:
-        self._lease = S3Lease(self.location, lease_seconds)
+        self._lease = S3Lease(self.location, lease_seconds, self.client)
         try:
             with self._lease.held():
                 yield
@@ -163,8 +203,11 @@ def _utc_now() -> dt.datetime:
 class S3Lease:
     """One writer per s3:// output: a lock object created and renewed with conditional PUTs.
 
-    Created with `If-None-Match: *` and renewed while the run lives; a holder that died stops
-    renewing, and the lease can be taken over once it expires.
+    Created with `If-None-Match: *` and renewed (If-Match its ETag) every third of the lease while
+    the run lives. Taking over never trusts another machine's clock: the holder's `expires` is
+    only a hint that it may be dead; the lock is taken over (If-Match the ETag seen) only after
+    this process saw it unrenewed for a whole lease on its own monotonic clock. The holder, in
+    turn, writes only within a lease of its last renewal, also on its own monotonic clock.
     """
 
     def __init__(
@@ -177,6 +220,7 @@ class S3Lease:
         self.client = client or boto3.client("s3")
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.etag: str | None = None
+        self.renewed_at: float | None = None  # time.monotonic() of the last successful PUT
         self.lost = False  # another run took the lease over (this one stalled past it)
         self._stop = threading.Event()
 
@@ -186,12 +230,15 @@ class S3Lease:
 
     def _body(self) -> bytes:
         expires = _utc_now() + dt.timedelta(seconds=self.lease_seconds)
-        return json.dumps({"owner": self.owner, "expires": expires.isoformat()}).encode()
+        body = {"owner": self.owner, "lease_seconds": self.lease_seconds, "expires": expires.isoformat()}
+        return json.dumps(body).encode()
 
     def _put(self, **condition: str) -> str:
+        sent = time.monotonic()
         answer = self.client.put_object(
             Bucket=self.location.bucket, Key=self.key, Body=self._body(), **condition
         )
+        self.renewed_at = sent
         return str(answer["ETag"])
 
     def acquire(self) -> None:
@@ -203,25 +250,76 @@ class S3Lease:
         except ClientError as exc:
             if not _precondition_failed(exc):
                 raise
-        held = self.client.get_object(Bucket=self.location.bucket, Key=self.key)
-        holder = json.loads(held["Body"].read())
+        self._take_over_when_silent()
+
+    def _held(self) -> tuple[str, dict[str, Any]] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            held = self.client.get_object(Bucket=self.location.bucket, Key=self.key)
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return None
+            raise
+        return str(held["ETag"]), json.loads(held["Body"].read())
+
+    def _locked(self, holder: dict[str, Any], why: str) -> OutputLocked:
+        return OutputLocked(
+            f"another nianbao run ({holder.get('owner')}) is writing to {self.location.url()} "
+            f"(lock {self.location.url(LOCK_NAME)}, {why}); wait for it to finish"
+        )
+
+    def _take_over_when_silent(self) -> None:
+        """Takes the lock over once it stayed unrenewed for a whole lease, as this process timed it."""
+        from botocore.exceptions import ClientError
+
+        held = self._held()
+        if held is None:  # released meanwhile
+            return self.acquire()
+        etag, holder = held
         if dt.datetime.fromisoformat(holder["expires"]) > _utc_now():
-            raise OutputLocked(
-                f"another nianbao run ({holder['owner']}) is writing to {self.location.url()} "
-                f"(lock {self.location.url(LOCK_NAME)}, lease until {holder['expires']}); "
-                "wait for it to finish"
-            )
-        try:  # the holder died: take its expired lease over, unless another run just did
-            self.etag = self._put(IfMatch=held["ETag"])
+            raise self._locked(holder, f"lease until {holder['expires']}")
+        silence = max(0.0, float(holder.get("lease_seconds", self.lease_seconds)))
+        watched_until = time.monotonic() + silence
+        while time.monotonic() < watched_until:
+            time.sleep(min(1.0, max(0.05, silence / 20)))
+            now = self._held()
+            if now is None:
+                return self.acquire()
+            if now[0] != etag:
+                raise self._locked(holder, "it renewed its lease while this run watched")
+        try:
+            self.etag = self._put(IfMatch=etag)
         except ClientError as exc:
             if _precondition_failed(exc):
                 raise OutputLocked(
                     f"another nianbao run just took the lock of {self.location.url()}"
                 ) from exc
             raise
+        return None
 
     def renew(self) -> None:
         self.etag = self._put(IfMatch=self.etag or "")
+
+    def fence(self) -> None:
+        """Before a batch of writes: renew now; raises OutputLocked when the lease is not ours for sure."""
+        from botocore.exceptions import ClientError
+
+        if self.lost:
+            raise OutputLocked(f"this run lost its lock on {self.location.url()}: nothing more is written")
+        try:
+            self.renew()
+        except ClientError as exc:
+            if _precondition_failed(exc):
+                self.lost = True
+                raise OutputLocked(
+                    f"this run lost its lock on {self.location.url()}: nothing more is written"
+                ) from exc
+            if self.renewed_at is None or time.monotonic() - self.renewed_at >= self.lease_seconds:
+                raise OutputLocked(
+                    f"this run could not renew its lock on {self.location.url()} within its lease: "
+                    "nothing more is written"
+                ) from exc
 
     def _renew_until_stopped(self) -> None:
         from botocore.exceptions import ClientError
