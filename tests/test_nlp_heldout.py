@@ -65,4 +65,4 @@ def test_no_token_cuts_through_a_term_the_dictionary_does_not_hold() -> None:
 def test_the_share_of_held_out_terms_kept_whole_does_not_fall() -> None:
     seen = occurrences()
     whole = sum(term in nlp.tokenize(sentence) for term, sentence, _ in seen)
-    assert whole / len(seen) >= 0.30, f"{whole} of {len(seen)} held-out term occurrences whole (was 49 of 159)"
+    assert whole / len(seen) >= 0.30, f"{whole} of {len(seen)} held-out occurrences whole (was 49/159)"
