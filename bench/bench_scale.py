@@ -231,6 +231,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="passed to nianbao run --workers")
     parser.add_argument("--dask", help="passed to nianbao run --dask")
     parser.add_argument("--code", type=Path, help="run the pipeline of this checkout (e.g. a git worktree)")
+    parser.add_argument("--cold-only", action="store_true", help="only the cold run (a large backfill)")
     opts = parser.parse_args()
     become_subreaper()
     nianbao = [sys.executable, "-m", "pipeline.cli"]
@@ -250,10 +251,24 @@ def main() -> None:
                 env["PYTHONPATH"] = str(opts.code.resolve())
             records = tmp / "out" / "_cache" / "records"
             cold = measured_run(args, env, records)
+            cold["reports_by_status"] = reports_by_status(tmp / "out")
+            if opts.cold_only:
+                print(json.dumps({"documents": len(counties) * opts.docs, "generation_s": round(generated, 1),
+                                  "cold": cold}, ensure_ascii=False, indent=1))  # fmt: skip
+                return
             warm = measured_run(args, env, records)
             # The fixed cost of a run (Prefect's temporary server, imports, pool start) plus one county.
             one = measured_run([*args, "--county", counties[0][0]], env, records)
     print_results(opts, len(counties) * opts.docs, generated, {"cold": cold, "unchanged": warm, "one": one})
+
+
+def reports_by_status(output: Path) -> dict[str, int]:
+    """How many reports rows the run wrote, per status (every document must have one)."""
+    import pyarrow.dataset as pads
+
+    table = pads.dataset(str(output / "reports"), format="parquet").to_table(columns=["status"])
+    statuses = table.column("status").to_pylist()
+    return {status: statuses.count(status) for status in sorted(set(statuses))}
 
 
 def print_results(
