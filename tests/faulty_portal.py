@@ -216,7 +216,8 @@ def hanweb_dataproxy(
     chosen = "".join(f"<record><![CDATA[{r}]]></record>" for r in records[start - 1 : end])
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?><datastore>'
-        f"<totalrecord>{len(records)}</totalrecord><totalpage>{math.ceil(len(records) / per_page)}</totalpage>"
+        f"<totalrecord>{len(records)}</totalrecord>"
+        f"<totalpage>{math.ceil(len(records) / per_page)}</totalpage>"
         f"<recordset>{chosen}</recordset></datastore>"
     )
     return "text/xml;charset=UTF-8", xml.encode("utf-8")
@@ -257,7 +258,8 @@ def catalog_page(spec: dict[str, Any], _path: str, params: dict[str, str], _base
     html = (
         "<!DOCTYPE html><html><head><meta charset='utf-8'><title>政府信息公开目录</title></head><body>"
         "<div class='nav'><a href='/'>首页</a><a href='/xxgk/'>政务公开</a></div>"
-        "<table class='xxgk-table'><tr><th>索引号</th><th>信息名称</th><th>文件编号</th><th>发布日期</th></tr>"
+        "<table class='xxgk-table'><tr><th>索引号</th><th>信息名称</th>"
+        "<th>文件编号</th><th>发布日期</th></tr>"
         f"{body}</table><div class='pager'>共 {pages} 页 当前第 {page} 页 "
         f"<a href='javascript:goPage({page + 1})'>下一页</a></div>"
         "<script>function goPage(n) { location.href = 'list.jsp?pageNum=' + n; }</script></body></html>"

@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-from pipeline.crawl.pages import Entry, canonical_url, pagination_links, to_date
+from pipeline.crawl.pages import Entry, canonical_url, to_date
 from pipeline.crawl.portals import ListingPage, ListingRead
 
 NAME = "catalog-table"
@@ -69,4 +69,4 @@ def _pages(page: ListingPage) -> list[str]:
         urlunsplit(parts._replace(query=urlencode(query | {param: str(n)}), fragment=""))
         for n in range(current + 1, count + 1)
     ]
-    return [*urls, *pagination_links(page.root, page.url)]
+    return urls
