@@ -117,10 +117,11 @@ def listing_entries(root: HtmlElement, page_url: str) -> list[Entry]:
     """
     links = [(a, url, label) for a, url, label in _links(root, page_url) if label]
     counts = _anchor_counts(a for a, _url, _label in links)
+    memo: dict[HtmlElement, bool] = {}
     return [
         Entry(label, url, _row_date(anchor, counts), page_url)
         for anchor, url, label in links
-        if not _in_navigation(anchor)
+        if not _in_navigation(anchor, memo)
     ]
 
 
@@ -130,15 +131,18 @@ _NAV_WORDS = re.compile(
 )
 
 
-def _in_navigation(anchor: HtmlElement) -> bool:
-    """A link inside the site's navigation (<nav>, a menu, the header, footer or breadcrumbs)."""
-    for node in anchor.iterancestors():
-        if node.tag in _NAV_TAGS:
-            return True
-        marks = f"{node.get('class') or ''} {node.get('id') or ''}".replace("-", " ").replace("_", " ")
-        if marks.strip() and _NAV_WORDS.search(marks):
-            return True
-    return False
+def _in_navigation(anchor: HtmlElement, memo: dict[HtmlElement, bool]) -> bool:
+    """A link inside the site's navigation (<nav>, a menu, the header, footer or breadcrumbs).
+
+    `memo` remembers each ancestor's answer, so a page's links share the walk up the tree."""
+    parent = anchor.getparent()
+    if parent is None:
+        return False
+    if parent not in memo:
+        marks = f"{parent.get('class') or ''} {parent.get('id') or ''}".replace("-", " ").replace("_", " ")
+        own = parent.tag in _NAV_TAGS or bool(marks.strip() and _NAV_WORDS.search(marks))
+        memo[parent] = own or _in_navigation(parent, memo)
+    return memo[parent]
 
 
 def _anchor_counts(anchors: Iterable[HtmlElement]) -> dict[HtmlElement, int]:
