@@ -125,7 +125,8 @@ def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary
     if not crawl.listing_ok:
         update_health(ctx.health_path, source.region_code, crawl)
         return portal_down(source, crawl)
-    if crawl.empty:
+    if crawl.empty and not ctx.accept_shrink and not ctx.store.read_county_reports(source.region_code):
+        # (a county the dataset holds reports of is judged by the shrink check in store_county)
         update_health(ctx.health_path, source.region_code, crawl)
         return empty_listing(source, crawl)
     results = extract_documents(source, crawl.documents, ctx, say, early)

@@ -1,6 +1,7 @@
 """Reading portal pages: listing entries, pagination, attachment links, article titles, dates, bodies.
 
-Pages are decoded (`decode_page`) and parsed with lxml; nothing here touches the network.
+Pages are decoded, parsed and their titles, bodies and dates read by the page reader the HTML
+extractor shares (`extractors.html.page`); nothing here touches the network.
 """
 
 from __future__ import annotations
@@ -12,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import lxml.html
-
-from extractors.html.decode import decode_html
+from extractors.html import page as page_reader
+from extractors.html import report_text
 from pipeline.normalize.titles import classify_title
 
 HtmlElement = Any  # lxml.html.HtmlElement (lxml ships no type stubs)
@@ -37,7 +37,6 @@ class Link:
 
 
 _DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-_LABELLED_DATE = re.compile(r"(?:发布|发文|公开|印发|更新)?(?:日期|时间)\s*[:：]\s*" + _DATE)
 _ANY_DATE = re.compile(_DATE)
 _NEXT_TEXTS = {"下一页", "下页", "后一页", "后页", ">", ">>", "›", "»", "next", "下一页>", "下一页>>"}
 _PAGE_FILE = re.compile(r"(?:index|list|default)?_\d+\.s?html?$", re.IGNORECASE)
@@ -47,13 +46,6 @@ _CREATE_PAGE = re.compile(
 )
 _DOWNLOAD_HINT = re.compile(r"download|downfile|getfile|attach|fileid|file\.|/files?/", re.IGNORECASE)
 _PAGE_EXTENSIONS = (".html", ".htm", ".shtml", ".asp", ".aspx", ".php")
-_CONTENT_XPATHS = (
-    "//*[@id='zoom']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    "//*[@id='content']",
-    "//*[contains(@class, 'TRS_Editor')]",
-    "//article",
-)
 _HEADINGS = ("一、总体情况", "二、主动公开政府信息", "三、收到和处理政府信息公开申请", "五、存在的主要问题")
 _HEADING_PATTERNS = tuple(
     re.compile(r"\s*".join(re.escape(ch) if ch != "、" else "[、.．]" for ch in h)) for h in _HEADINGS
@@ -62,10 +54,8 @@ _TABLE_MARKERS = ("本年新收政府信息公开申请数量", "第二十条第
 
 
 def decode_page(body: bytes, content_type: str | None) -> str:
-    """A portal page as text, decoded as `extractors.html.decode` says (one decoder for the crawler
-    and the HTML extractor): BOM, HTTP charset, <meta charset>, UTF-8, then a charset detector."""
-    decoded = decode_html(body, content_type)
-    return decoded.text if decoded.text is not None else body.decode("gb18030", errors="replace")
+    """A portal page as text, decoded by the page reader the HTML extractor uses too."""
+    return page_reader.decode_page(body, content_type)
 
 
 def parse_page(body: bytes, content_type: str | None, keep_scripts: bool = False) -> HtmlElement:
@@ -73,11 +63,11 @@ def parse_page(body: bytes, content_type: str | None, keep_scripts: bool = False
     return parse_text(decode_page(body, content_type), keep_scripts)
 
 
+_SCRIPTS = "//script[not(contains(., 'createPageHTML'))]"
+
+
 def parse_text(text: str, keep_scripts: bool = False) -> HtmlElement:
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    if not text.strip():
-        text = "<html><body></body></html>"
-    root: HtmlElement = lxml.html.document_fromstring(text)
+    root, _problems = page_reader.parse_page(text)
     junk = (
         "//style|//noscript"
         if keep_scripts
@@ -223,23 +213,13 @@ def _create_page_html_links(root: HtmlElement, page_url: str) -> list[str]:
 
 
 def title_candidates(root: HtmlElement) -> list[str]:
-    """The article's own title lines: <h1>s, title-ish elements, <meta ArticleTitle>, <title> parts."""
-    found = [_clean(h.text_content()) for h in root.xpath("//h1|//h2")]
-    found += [_clean(e.text_content()) for e in root.xpath("//*[contains(@class, 'title')]")]
-    found += [_clean(m.get("content")) for m in root.xpath("//meta[@name='ArticleTitle']")]
-    for title in root.xpath("//title"):
-        text = _clean(title.text_content())
-        found += [text, *re.split(r"\s*[_|\-—–]\s*", text)]
-    return [t for t in dict.fromkeys(found) if t]
+    """The article's own title lines (<h1>s, title-ish elements, <meta ArticleTitle>, <title> parts)."""
+    return page_reader.title_candidates(root)
 
 
 def article_date(root: HtmlElement) -> dt.date | None:
-    """The publication date printed as "发布日期：2020-01-15" (or similar) on the article page."""
-    for meta in root.xpath("//meta[@name='PubDate' or @name='pubdate' or @name='publishdate']"):
-        found = _to_date(_ANY_DATE.search(meta.get("content") or ""))
-        if found:
-            return found
-    return _to_date(_LABELLED_DATE.search(_clean(root.text_content())))
+    """The publication date the article page prints (a PubDate meta tag, 发布日期：2020-01-15 ...)."""
+    return page_reader.published_date(root)
 
 
 def attachment_links(root: HtmlElement, page_url: str) -> list[Link]:
@@ -289,20 +269,9 @@ def is_document_link(url: str, text: str) -> bool:
 
 
 def body_text(root: HtmlElement) -> str:
-    """The article body's text: a known content container, else the densest text block."""
-    for xpath in _CONTENT_XPATHS:
-        for element in root.xpath(xpath):
-            text = _clean(element.text_content())
-            if len(text) >= 20:
-                return text
-    best, best_score = "", -1
-    # `//body` itself: a bare fragment (no <html>, no known container) is read whole.
-    for element in root.xpath("//body|//body//div|//body//td|//body//section"):
-        nested = sum(len(_clean(c.text_content())) for c in element.xpath("./div|./ul|./nav|./section"))
-        own = _clean(element.text_content())
-        if len(own) - nested > best_score:
-            best, best_score = own, len(own) - nested
-    return best
+    """The article body's text, as the HTML extractor would read it as a report (a bare fragment
+    without any known container is read whole)."""
+    return report_text(root)
 
 
 def article_text_is_report(text: str) -> bool:
