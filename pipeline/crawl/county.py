@@ -272,9 +272,13 @@ def sort_entry(
     entry: Entry, entries: dict[str, Entry], skipped: dict[str, str], source: Source, listings: set[str]
 ) -> None:
     """A report entry is kept; another host's link or a link back to a listing page never is."""
-    if urlsplit(entry.url).netloc.lower() not in source.hosts or canonical_url(entry.url) in listings:
+    if canonical_url(entry.url) in listings:
         return
     kind = classify_title(entry.title)
+    if urlsplit(entry.url).netloc.lower() not in source.hosts:  # another site's page: noted, not followed
+        if kind == "report":
+            skipped.setdefault(entry.url, f"{entry.title} (another host; allowed_hosts to follow it)")
+        return
     if kind == "report":
         entries.setdefault(entry.url, entry)
     elif kind == "skip":

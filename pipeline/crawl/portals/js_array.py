@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from pipeline.crawl.pages import Entry, canonical_url, to_date
+from pipeline.crawl.pages import Entry, canonical_url, listing_entries, pagination_links, to_date
 from pipeline.crawl.portals import ListingPage, ListingRead
 
 NAME = "js-array"
@@ -32,7 +32,9 @@ def read(page: ListingPage) -> ListingRead:
             entry = _entry(dict(_fields(obj)), page.url)
             if entry is not None:
                 entries.append(entry)
-    return ListingRead(entries)
+    # links the page also prints statically, and a static pager, are read as the generic reader does
+    entries += listing_entries(page.root, page.url)
+    return ListingRead(entries, pagination_links(page.root, page.url))
 
 
 def _fields(obj: str) -> list[tuple[str, str]]:

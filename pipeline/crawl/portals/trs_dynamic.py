@@ -15,7 +15,7 @@ import math
 import re
 from urllib.parse import unquote_plus, urlencode, urljoin
 
-from pipeline.crawl.pages import Entry, canonical_url, listing_entries, to_date
+from pipeline.crawl.pages import Entry, canonical_url, listing_entries, pagination_links, to_date
 from pipeline.crawl.portals import ApiCall, ListingPage, ListingRead
 
 NAME = "trs-dynamic"
@@ -32,7 +32,9 @@ _DATE_KEYS = ("docreltime", "docRelTime", "pubDate", "publishTime", "time", "dat
 
 
 def claims(page: ListingPage) -> bool:
-    return _AJAX.search(page.text) is not None
+    """A list call: an API URL whose data names a page size (a visit counter's call does not)."""
+    ajax = _AJAX.search(page.text)
+    return ajax is not None and any(k in _params(ajax.group(3), page.text)[0] for k in _SIZE_KEYS)
 
 
 def read(page: ListingPage) -> ListingRead:
@@ -48,7 +50,8 @@ def read(page: ListingPage) -> ListingRead:
     state += (("params", urlencode(params)), ("size", str(size)), ("chained", "" if total else "1"))
     entries = listing_entries(page.root, page.url)
     last = math.ceil(total / size) if total is not None and size else 2
-    return ListingRead(entries, [], [_call(state, n) for n in range(2, last + 1)])
+    pages = pagination_links(page.root, page.url)  # a static pager, if the page has one too
+    return ListingRead(entries, pages, [_call(state, n) for n in range(2, last + 1)])
 
 
 def read_answer(call: ApiCall, text: str) -> ListingRead:
