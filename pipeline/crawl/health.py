@@ -18,7 +18,7 @@ from pipeline.crawl.archive import utc_now
 from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
-    from pipeline.crawl.county import CrawlResult
+    from pipeline.crawl.county import CrawlResult, ListingHealth
 
 
 def health_path(output: Path) -> Path:
@@ -90,7 +90,7 @@ def crawl_status(result: CrawlResult, suspect: str | None) -> str:
     return "suspect" if suspect else "ok"
 
 
-def listing_health(listing: Any) -> dict[str, Any]:
+def listing_health(listing: ListingHealth) -> dict[str, Any]:
     """Which platform reader read a listing URL, its entries per page and the API calls made."""
     return {
         "url": listing.url,
