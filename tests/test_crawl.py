@@ -617,3 +617,38 @@ def test_robots_txt_redirects_are_followed_up_to_five(tmp_path: Path, hops: int,
         result = crawl(source(base, "/yy/col/index.html"), tmp_path / "archive")
     assert state.hits["/private/a.pdf"] == int(fetched)  # past five redirects: unavailable, allow all
     assert result.listing_ok and state.hits["/yy/col/index.html"] == 1
+
+
+def test_a_list_api_without_a_count_in_the_page_is_followed_by_the_totals_it_answers(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.faulty_portal import fixture_portal
+
+    shutil.copytree(PORTALS / "trs_dynamic", tmp_path / "portal")
+    index = tmp_path / "portal" / "site" / "zwgk" / "ndbg" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    index.write_text(page.replace(" var totalCount = 13;", ""), encoding="utf-8")
+    want = json.loads((PORTALS / "trs_dynamic" / "expected.json").read_text(encoding="utf-8"))
+    with fixture_portal(tmp_path / "portal") as (base, state):
+        result = crawl(source(base, want["listing"]), tmp_path / "archive")
+    assert "totalCount" not in index.read_text(encoding="utf-8")
+    assert {d.source_url.removeprefix(base) for d in result.documents} == {r["url"] for r in want["reports"]}
+    assert sum(state.methods.values()) == want["api_pages"]  # page 2 answers the total; page 3 ends it
+
+
+def test_a_list_api_on_another_host_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.faulty_portal import fixture_portal
+
+    shutil.copytree(PORTALS / "hanweb", tmp_path / "portal")
+    with fixture_portal(tmp_path / "portal") as (other, other_state):
+        index = tmp_path / "portal" / "site" / "col" / "col4407" / "index.html"
+        page = index.read_text(encoding="utf-8")
+        index.write_text(page.replace("proxyUrl:'/module", f"proxyUrl:'{other}/module"), encoding="utf-8")
+        with fixture_portal(tmp_path / "portal") as (base, _state):
+            result = crawl(source(base, "/col/col4407/index.html"), tmp_path / "archive")
+    assert sum(other_state.methods.values()) == 0
+    refused = [e for e in result.errors if e.stage == "listing" and "refused" in e.message]
+    assert len(refused) == 2 and all(e.url.startswith(other) for e in refused)
+    assert len(result.documents) == 4  # the page's own five records (one of them noise)
