@@ -240,7 +240,7 @@ def cmd_serve(
 
 
 def cmd_sources(sources: Path, output: Path) -> int:
-    from pipeline.crawl.health import health_path, health_rows
+    from pipeline.crawl.health import health_path, health_rows, listing_summary
     from pipeline.crawl.sources import SourcesError, load_sources
 
     try:
@@ -248,14 +248,20 @@ def cmd_sources(sources: Path, output: Path) -> int:
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 2
-    print(f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5}  error")
+    print(
+        f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5} "
+        f"{'status':<7}  error"
+    )
     for row in rows:
         success = (row["last_success"] or "never")[:16].replace("T", " ")
         paused = "yes" if row["paused"] else "no"
         print(
             f"{row['region_code']:<8} {row['region_name']:<8} {paused:<6} {success:<17} "
-            f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5}  {row['last_error'] or ''}"
+            f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5} {row['status']:<7}  "
+            f"{row['last_error'] or ''}"
         )
+        if row["listings"]:
+            print(f"{'':<8} listings: {listing_summary(row['listings'])}")
     return 0
 
 

@@ -96,6 +96,7 @@ class CountySummary:
     kept: int = 0  # reports whose earlier rows were kept (not listed now, or failed now)
     suspect: str | None = None  # why this county's new crawl was not trusted (old rows kept)
     stopped: str | None = None  # why this county was not finished (time limit, crash)
+    empty: bool = False  # its listings were read but list no report entry (not written)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # kept rows, identity collisions, superseded copies
 
@@ -134,6 +135,10 @@ def county_path(source: Source, ctx: RunContext, say: Progress) -> CountySummary
     if not crawl.listing_ok:
         update_health(ctx.health_path, source.region_code, crawl)
         return portal_down(source, crawl)
+    if crawl.empty and not ctx.accept_shrink and not load_listing(ctx.output, source.region_code):
+        # (a county whose last written run listed reports is judged by the shrink check in store_county)
+        update_health(ctx.health_path, source.region_code, crawl)
+        return empty_listing(source, crawl)
     results = extract_documents(source, crawl.documents, ctx, say, early)
     if results is None:
         update_health(ctx.health_path, source.region_code, crawl)
@@ -267,6 +272,11 @@ def portal_down(source: Source, crawl: CrawlResult) -> CountySummary:
     """A county whose listing could not be read: nothing is written, its old rows stay."""
     errors = crawl_errors(crawl) or ["no listing page could be read"]
     return CountySummary(source.region_code, source.region_name, listing_ok=False, errors=errors)
+
+
+def empty_listing(source: Source, crawl: CrawlResult) -> CountySummary:
+    """A county whose listings were read but list no report: not written, its old rows stay."""
+    return CountySummary(source.region_code, source.region_name, empty=True, errors=crawl_errors(crawl))
 
 
 def not_finished(source: Source, why: str) -> CountySummary:

@@ -78,6 +78,8 @@ def county_state(c: CountySummary) -> str:
         return "portal down, old rows kept"
     if c.suspect:
         return "SUSPECT: far fewer reports, old rows kept"
+    if c.empty:
+        return "EMPTY: the listing yields no report entries, old rows kept"
     return "not finished, old rows kept" if c.stopped else "not written"
 
 

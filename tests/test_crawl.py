@@ -578,3 +578,77 @@ def test_robots_txt_wildcards_and_the_longest_match_are_read_as_rfc_9309_says(tm
 
 def errors_by_stage_list(result: CrawlResult, stage: str) -> list[CrawlError]:
     return [e for e in result.errors if e.stage == stage]
+
+
+# ---- platform listings, charset detection, robots.txt redirects (issue 18) ------------------
+
+PORTALS = Path(__file__).parent / "fixtures" / "portals"
+
+
+@pytest.mark.parametrize("name", ["hanweb", "trs_dynamic", "gkmlpt"])
+def test_platform_api_answers_are_archived_and_replayed_offline(tmp_path: Path, name: str) -> None:
+    from tests.faulty_portal import fixture_portal
+
+    want = json.loads((PORTALS / name / "expected.json").read_text(encoding="utf-8"))
+    with fixture_portal(PORTALS / name) as (base, state):
+        src = source(base, want["listing"])
+        live = crawl(src, tmp_path / "archive")
+    assert sum(state.methods.values()) == want["api_pages"]
+    replay = crawl(src, tmp_path / "archive", CrawlSettings(offline=True, pause_seconds=0))
+    assert replay.listing_ok and replay.errors == []
+    assert [d.source_url for d in replay.documents] == [d.source_url for d in live.documents]
+    assert {d.source_url.removeprefix(base) for d in live.documents} == {r["url"] for r in want["reports"]}
+
+
+def test_decode_page_detects_a_charset_nobody_declared() -> None:
+    text = "<p>臺灣政府資訊公開年度報告，本機關認真貫徹落實條例，主動公開政府資訊。</p>"
+    assert decode_page(text.encode("big5"), "text/html") == text  # a fixed GB guess garbles it
+    assert decode_page(text.encode("gb18030"), None) == text
+
+
+@pytest.mark.parametrize(("hops", "fetched"), [(1, False), (5, False), (6, True)])
+def test_robots_txt_redirects_are_followed_up_to_five(tmp_path: Path, hops: int, fetched: bool) -> None:
+    one_report_portal(tmp_path / "www", "/private/a.pdf", pdf("a"))
+    write_files(tmp_path / "www", {"real/robots.txt": "User-agent: *\nDisallow: /private/\n"})
+    with faulty_portal(tmp_path / "www") as (base, state):
+        chain = ["/robots.txt", *(f"/hop{n}" for n in range(1, hops))]
+        for here, there in zip(chain, [*chain[1:], "/real/robots.txt"], strict=True):
+            state.faults[here] = Fault("redirect", location=there)
+        result = crawl(source(base, "/yy/col/index.html"), tmp_path / "archive")
+    assert state.hits["/private/a.pdf"] == int(fetched)  # past five redirects: unavailable, allow all
+    assert result.listing_ok and state.hits["/yy/col/index.html"] == 1
+
+
+def test_a_list_api_without_a_count_in_the_page_is_followed_by_the_totals_it_answers(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.faulty_portal import fixture_portal
+
+    shutil.copytree(PORTALS / "trs_dynamic", tmp_path / "portal")
+    index = tmp_path / "portal" / "site" / "zwgk" / "ndbg" / "index.html"
+    page = index.read_text(encoding="utf-8")
+    index.write_text(page.replace(" var totalCount = 13;", ""), encoding="utf-8")
+    want = json.loads((PORTALS / "trs_dynamic" / "expected.json").read_text(encoding="utf-8"))
+    with fixture_portal(tmp_path / "portal") as (base, state):
+        result = crawl(source(base, want["listing"]), tmp_path / "archive")
+    assert "totalCount" not in index.read_text(encoding="utf-8")
+    assert {d.source_url.removeprefix(base) for d in result.documents} == {r["url"] for r in want["reports"]}
+    assert sum(state.methods.values()) == want["api_pages"]  # page 2 answers the total; page 3 ends it
+
+
+def test_a_list_api_on_another_host_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.faulty_portal import fixture_portal
+
+    shutil.copytree(PORTALS / "hanweb", tmp_path / "portal")
+    with fixture_portal(tmp_path / "portal") as (other, other_state):
+        index = tmp_path / "portal" / "site" / "col" / "col4407" / "index.html"
+        page = index.read_text(encoding="utf-8")
+        index.write_text(page.replace("proxyUrl:'/module", f"proxyUrl:'{other}/module"), encoding="utf-8")
+        with fixture_portal(tmp_path / "portal") as (base, _state):
+            result = crawl(source(base, "/col/col4407/index.html"), tmp_path / "archive")
+    assert sum(other_state.methods.values()) == 0
+    refused = [e for e in result.errors if e.stage == "listing" and "refused" in e.message]
+    assert len(refused) == 2 and all(e.url.startswith(other) for e in refused)
+    assert len(result.documents) == 4  # the page's own five records (one of them noise)

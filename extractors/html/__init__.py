@@ -3,101 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import lxml.html
 from lxml import etree
 from lxml.html import HtmlElement
 
 from extractors.html.decode import candidate_encodings as candidate_encodings  # re-exported for tests
 from extractors.html.decode import decode_html
+from extractors.html.page import Body, find_body, parse_page, published_date, title_lines
 from extractors.model import Block, ExtractedDocument, RawTable, TextBlock
-from extractors.portal import published_from_meta, published_from_text
 from extractors.textgrid import CELL_MARK, SpanCell, build_grid, join_fragments, split_textgrids
 from extractors.textnorm import is_blank, normalize_spaces
-
-# ---- finding the report body --------------------------------------------------------------
-
-_KNOWN_CONTAINERS: tuple[str, ...] = (
-    "//*[@id='zoom']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    "//*[@id='content']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' content ')]",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' xxgk_content ')]",
-)
-# A numbered section heading ("一、总体情况"): the number alone also starts table row labels.
-_HEADING = re.compile(
-    r"^[一二三四五六七八][、.．]\s*(?:\S{0,12})(总体情况|主动公开|收到和处理|行政复议|问题|其他需要报告)"
-)
-_REPORT_TABLE_WORDS = ("申请人情况", "第二十条", "行政复议", "予以公开")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]")
-_MIN_BODY_CJK = 50
-
-
-def _cjk_count(el: HtmlElement) -> int:
-    return len(_CJK_RUN.findall(el.text_content()))
-
-
-def _heading_anchors(root: HtmlElement) -> list[HtmlElement]:
-    """Elements holding a section heading, plus the tables that look like report tables."""
-    anchors: list[HtmlElement] = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            continue
-        is_report_table = el.tag == "table" and any(w in el.text_content() for w in _REPORT_TABLE_WORDS)
-        is_heading = bool(el.text) and _HEADING.match(normalize_spaces(el.text_content())[:40]) is not None
-        if is_report_table or is_heading:
-            anchors.append(el)
-    return anchors
-
-
-def _common_ancestor(elements: list[HtmlElement]) -> HtmlElement:
-    paths = [list(reversed([e, *e.iterancestors()])) for e in elements]
-    common = paths[0][0]
-    for level in zip(*paths, strict=False):
-        if all(node is level[0] for node in level):
-            common = level[0]
-        else:
-            break
-    return common
-
-
-def _known_container(root: HtmlElement, anchors: list[HtmlElement]) -> HtmlElement | None:
-    for xpath in _KNOWN_CONTAINERS:
-        found = [e for e in root.xpath(xpath) if _cjk_count(e) >= _MIN_BODY_CJK]
-        # The container must hold the headings that the page has, not be a sidebar of that class.
-        found = [e for e in found if all(a is e or e in a.iterancestors() for a in anchors)]
-        if found:
-            return max(found, key=_cjk_count)
-    return None
-
-
-@dataclass(frozen=True)
-class Body:
-    element: HtmlElement
-    # The headings/report tables and all their ancestors: never dropped as navigation or footer.
-    protected: frozenset[HtmlElement]
-
-
-def find_body(root: HtmlElement) -> Body:
-    """The element holding the report: a known container, else the ancestor of all headings."""
-    body = root.find("body")
-    body = root if body is None else body
-    anchors = _heading_anchors(body)
-    protected = frozenset(e for a in anchors for e in (a, *a.iterancestors()))
-    known = _known_container(body, anchors)
-    if known is not None:
-        return Body(known, protected)
-    if len(anchors) >= 2:
-        common = _common_ancestor(anchors)
-        while common.tag not in _CONTAINER_TAGS and common.getparent() is not None:
-            common = common.getparent()
-        return Body(common, protected)
-    return Body(body, protected)
-
 
 # ---- walking the body into lines and tables ----------------------------------------------
 
@@ -248,16 +165,21 @@ def _table_to_grid(table: HtmlElement) -> RawTable:
     return build_grid(rows, strategy="html-table")
 
 
+def report_text(root: HtmlElement) -> str:
+    """The text this extractor reads as the report (body lines and table cells, navigation and
+    footers left out): what the crawler judges when it asks whether an article holds a report."""
+    parts: list[str] = []
+    for item in body_to_lines(find_body(root)):
+        if isinstance(item, RawTable):
+            parts.extend(cell.text for row in item.rows for cell in row if cell.text)
+        else:
+            parts.append(item)
+    return normalize_spaces(" ".join(parts))
+
+
 # ---- title --------------------------------------------------------------------------------
 
 _SITE_SEPARATOR = re.compile(r"\s*(?:[_|｜]|--?|—+|–)\s*")
-
-
-def _title_candidates(root: HtmlElement) -> Iterator[str]:
-    for el in root.xpath("//h1|//*[contains(concat(' ', normalize-space(@class), ' '), ' title ')]"):
-        text = normalize_spaces(el.text_content())
-        if 0 < len(text) <= 120:
-            yield text
 
 
 def _strip_site_name(title: str) -> str:
@@ -267,7 +189,7 @@ def _strip_site_name(title: str) -> str:
 
 
 def find_title(root: HtmlElement, blocks: list[Block]) -> str | None:
-    candidates = list(_title_candidates(root))
+    candidates = title_lines(root)
     for text in candidates:
         if "报告" in text:
             return text
@@ -302,12 +224,8 @@ def _text_outside(root: HtmlElement, body: HtmlElement) -> str:
 def page_metadata(root: HtmlElement, body: HtmlElement) -> dict[str, str]:
     """Portal metadata of the page: the publication date from its meta tags, else from the labels
     (发布时间：, 公开日期 …) printed around the report."""
-    for meta in root.iter("meta"):
-        date = published_from_meta(meta.get("name", ""), meta.get("content", ""))
-        if date is not None:
-            return {"published_date": date}
-    date = published_from_text([_text_outside(root, body)])
-    return {"published_date": date} if date else {}
+    date = published_date(root, _text_outside(root, body))
+    return {"published_date": date.isoformat()} if date else {}
 
 
 # ---- the extractor ------------------------------------------------------------------------
@@ -324,14 +242,7 @@ def items_to_blocks(items: list[str | RawTable]) -> list[Block]:
 
 
 def _parse(text: str) -> tuple[HtmlElement, list[str]]:
-    """The page's tree, and what libxml2 had to give up (it stops at 256 levels of nesting)."""
-    # lxml refuses str input that carries an XML encoding declaration.
-    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)
-    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
-    root = lxml.html.document_fromstring(text, parser=parser)
-    cut = [e for e in parser.error_log if e.type_name == "ERR_RESOURCE_LIMIT"]
-    problems = [f"html: parsing stopped at line {cut[0].line}: {cut[0].message.split(',')[0]}"] if cut else []
-    return root, problems
+    return parse_page(text)
 
 
 def _failed(problem: str) -> ExtractedDocument:

@@ -6,6 +6,8 @@ import codecs
 import re
 from dataclasses import dataclass
 
+import charset_normalizer
+
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -66,8 +68,9 @@ def candidate_encodings(data: bytes, content_type: str | None) -> list[str]:
     """The encodings to try strictly, most trusted first.
 
     A BOM, the charset of the HTTP Content-Type, the charset the page declares, then UTF-8, then
-    GB18030. GB2312/GBK are decoded as GB18030, their superset (portals declare gb2312 and then use
-    characters such as 镕 that only GBK has). A declared GB charset loses to UTF-8 when the bytes are
+    what a charset detector (charset-normalizer) finds, then GB18030. GB2312/GBK are decoded as
+    GB18030, their superset (portals declare gb2312 and then use characters such as 镕 that only
+    GBK has). A declared GB charset loses to UTF-8 when the bytes are
     valid UTF-8 with non-ASCII characters: UTF-8 bytes of Chinese text also decode "successfully" as
     GB18030, into mojibake, while real GBK text is practically never valid UTF-8.
     """
@@ -76,12 +79,20 @@ def candidate_encodings(data: bytes, content_type: str | None) -> list[str]:
             return [name, "utf-8", "gb18030"]
     declared = [_codec_name(header_charset(content_type)), _codec_name(declared_charset(data))]
     order: list[str] = []
-    for candidate in [*declared, "utf-8", "gb18030"]:
+    for candidate in [*declared, "utf-8", _detected(data), "gb18030"]:
         if candidate == "gb18030" and "utf-8" not in order and _is_utf8_with_non_ascii(data):
             order.append("utf-8")
         if candidate and candidate not in order:
             order.append(candidate)
     return order
+
+
+def _detected(data: bytes) -> str | None:
+    """The encoding charset-normalizer finds for bytes that declare none (GBK, Big5 ...)."""
+    if data.isascii():
+        return None
+    best = charset_normalizer.from_bytes(data[:65536]).best()
+    return _codec_name(best.encoding) if best is not None else None
 
 
 def decode_html(data: bytes, content_type: str | None = None) -> Decoded:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -28,14 +28,15 @@ from pipeline.crawl.pages import (
     article_text_is_report,
     attachment_links,
     body_text,
+    canonical_url,
     is_document_link,
     link_format,
-    listing_entries,
-    pagination_links,
     parse_page,
+    parse_text,
     title_candidates,
 )
 from pipeline.crawl.pages import decode_page as decode_page  # re-exported: tests import it from here
+from pipeline.crawl.portals import ApiCall, ListingPage, ListingRead, reader_for, reader_named
 from pipeline.crawl.sources import Source
 from pipeline.normalize.titles import classify_title, is_cut_title, normalize_title
 from pipeline.settings import CrawlSettings
@@ -71,9 +72,19 @@ class FailedDocument:
     title: str
     source_url: str
     document_url: str
-    stage: str  # fetch | content type | size
+    stage: str  # fetch | content type | size | article (the article holds no report)
     message: str
     published_date: dt.date | None = None
+
+
+@dataclass
+class ListingHealth:
+    """How one listing URL was read: by which platform reader(s), entries per page, API calls."""
+
+    url: str
+    readers: list[str] = field(default_factory=list)
+    entries_per_page: list[int] = field(default_factory=list)
+    api_calls: int = 0
 
 
 @dataclass
@@ -86,6 +97,8 @@ class CrawlResult:
     listing_ok: bool = True
     pages_fetched: int = 0
     documents_downloaded: int = 0
+    listings: list[ListingHealth] = field(default_factory=list)  # how each listing URL was read
+    empty: bool = False  # listings were read but yielded no report entry
 
 
 ProgressFn = Callable[[str], None]
@@ -147,6 +160,10 @@ def crawl_source(
             result.pages_fetched = fetcher.pages_fetched
             return result
         say(f"{source.region_code}: {len(entries)} report entries, {len(result.skipped)} skipped")
+        if not entries:
+            result.empty = True
+            message = "the listing yields no report entries"
+            result.errors.append(CrawlError(source.listing_urls[0], "listing", message))
         with ThreadPoolExecutor(max_workers=fetcher.concurrency) as pool:
             crawl_one = partial(
                 crawl_entry_announced, fetcher, source, settings=settings, on_document=on_document
@@ -164,41 +181,104 @@ def crawl_source(
 def collect_entries(
     fetcher: Fetcher, source: Source, settings: CrawlSettings, result: CrawlResult, say: ProgressFn
 ) -> list[Entry]:
-    """Every report entry of every listing (in order, once), following pagination."""
-    cap = source.max_pages or settings.max_pages_per_listing
+    """Every report entry of every listing (in order, once), following pages and platform APIs."""
     entries: dict[str, Entry] = {}
     skipped: dict[str, str] = {}
     any_live = False
     for index, listing_url in enumerate(source.listing_urls, start=1):
-        queue, seen, pages = deque([listing_url]), {listing_url}, 0
-        while queue and pages < cap:
-            url = queue.popleft()
-            pages += 1
-            say(f"listing {index}/{len(source.listing_urls)} page {pages}: {url}")
-            fetched = fetcher.fetch(url, "listing")
-            if fetched.error:
-                result.errors.append(CrawlError(url, fetched.error_stage or "listing", fetched.error))
-            if fetched.path is None:
-                continue
-            try:
-                root = parse_page(fetched.path.read_bytes(), fetched.content_type)
-            except Exception as exc:  # one unreadable page is that page's error
-                result.errors.append(CrawlError(url, "listing", f"unreadable page: {exc!r}"))
-                continue
-            any_live = any_live or fetched.error is None
-            for entry in listing_entries(root, url):
-                sort_entry(entry, entries, skipped)
-            for link in pagination_links(root, url):
-                if link not in seen:
-                    seen.add(link)
-                    queue.append(link)
+        health = ListingHealth(listing_url)
+        result.listings.append(health)
+        walk = _ListingWalk(fetcher, source, settings, result, health)
+        for entry in walk.entries(say, f"listing {index}/{len(source.listing_urls)}"):
+            sort_entry(entry, entries, skipped, source, walk.seen)
+        any_live = any_live or walk.live
     result.listing_ok = any_live
     result.skipped.extend((title, url) for url, title in skipped.items())
     return list(entries.values())
 
 
-def sort_entry(entry: Entry, entries: dict[str, Entry], skipped: dict[str, str]) -> None:
+class _ListingWalk:
+    """One listing URL: its pages (HTML, read by the reader that claims each) and API calls."""
+
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        source: Source,
+        settings: CrawlSettings,
+        result: CrawlResult,
+        health: ListingHealth,
+    ) -> None:
+        self.fetcher, self.result, self.health = fetcher, result, health
+        self.cap = source.max_pages or settings.max_pages_per_listing
+        self.queue: deque[str | ApiCall] = deque([health.url])
+        self.seen: set[str] = {canonical_url(health.url)}
+        self.live = False
+
+    def entries(self, say: ProgressFn, label: str) -> Iterator[Entry]:
+        pages = 0
+        while self.queue and pages < self.cap:
+            item = self.queue.popleft()
+            pages += 1
+            say(f"{label} page {pages}: {item if isinstance(item, str) else item.url}")
+            read = self._read(item)
+            if read is None:
+                continue
+            self.health.entries_per_page.append(len(read.entries))
+            self._plan(read)
+            yield from read.entries
+
+    def _read(self, item: str | ApiCall) -> ListingRead | None:
+        url = item if isinstance(item, str) else item.url
+        form = None if isinstance(item, str) else item.form_dict
+        fetched = self.fetcher.fetch(url, "listing", form=form)
+        if fetched.error:
+            self.result.errors.append(CrawlError(url, fetched.error_stage or "listing", fetched.error))
+        if fetched.path is None:
+            return None
+        try:
+            read = self._read_body(item, fetched)
+        except Exception as exc:  # one unreadable page is that page's error
+            self.result.errors.append(CrawlError(url, "listing", f"unreadable page: {exc!r}"))
+            return None
+        self.live = self.live or fetched.error is None
+        return read
+
+    def _read_body(self, item: str | ApiCall, fetched: Fetched) -> ListingRead:
+        assert fetched.path is not None
+        body = fetched.path.read_bytes()
+        if isinstance(item, ApiCall):
+            self.health.api_calls += 1
+            return reader_named(item.reader).read_answer(item, decode_page(body, fetched.content_type))
+        text = decode_page(body, fetched.content_type)
+        page = ListingPage(item, text, parse_text(text, keep_scripts=True))
+        reader = reader_for(page)
+        if reader.name not in self.health.readers:
+            self.health.readers.append(reader.name)
+        return reader.read(page)
+
+    def _plan(self, read: ListingRead) -> None:
+        for link in read.pages:
+            if canonical_url(link) not in self.seen:
+                self.seen.add(canonical_url(link))
+                self.queue.append(link)
+        for call in read.calls:
+            key = f"{call.url} {call.form}"
+            if key not in self.seen:
+                self.seen.add(key)
+                self.queue.append(call)
+
+
+def sort_entry(
+    entry: Entry, entries: dict[str, Entry], skipped: dict[str, str], source: Source, listings: set[str]
+) -> None:
+    """A report entry is kept; another host's link or a link back to a listing page never is."""
+    if canonical_url(entry.url) in listings:
+        return
     kind = classify_title(entry.title)
+    if urlsplit(entry.url).netloc.lower() not in source.hosts:  # another site's page: noted, not followed
+        if kind == "report":
+            skipped.setdefault(entry.url, f"{entry.title} (another host; allowed_hosts to follow it)")
+        return
     if kind == "report":
         entries.setdefault(entry.url, entry)
     elif kind == "skip":
@@ -270,6 +350,11 @@ def crawl_entry(fetcher: Fetcher, source: Source, entry: Entry, settings: CrawlS
     attached = bool(outcome.documents)
     if article_text_is_report(text) or (not attached and len(text) >= settings.min_inline_chars):
         outcome.documents.append((inline_document(source, entry, page), page.downloaded))
+    elif not outcome.documents and not outcome.failed:  # a listed report is never nothing
+        found = FailedDocument(
+            entry.title, entry.url, entry.url, "article", "no report found", entry.listed_date
+        )
+        outcome.failed.append(found)
     return outcome
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import httpx
 from protego import Protego
@@ -115,16 +115,21 @@ class Fetcher:
     def __exit__(self, *_exc: object) -> None:
         self.client.close()
 
-    def fetch(self, url: str, kind: str) -> Fetched:
-        """The body of `url` (archived), never raising; failures come back as `error`."""
+    def fetch(self, url: str, kind: str, form: dict[str, str] | None = None) -> Fetched:
+        """The body of `url` (archived), never raising; failures come back as `error`.
+
+        With `form`, the request is a POST of that form (a listing platform's API); its archive
+        key is `POST <url> <form>` so a replay finds the answer again.
+        """
+        key = url if form is None else f"POST {url} {urlencode(form)}"
         with self._lock:
-            slot = self._memo.get(url)
+            slot = self._memo.get(key)
             owner = slot is None
             if slot is None:
-                slot = self._memo[url] = _Slot()
+                slot = self._memo[key] = _Slot()
         if owner:
             try:
-                slot.value = self._fetch_uncached(url, kind)
+                slot.value = self._fetch_uncached(url, kind, form)
             except Exception as exc:  # a bug or an odd body must never leave waiters hanging
                 slot.value = Fetched(url, error=f"unexpected error: {type(exc).__name__}: {exc}")
             finally:
@@ -135,23 +140,24 @@ class Fetcher:
         assert slot.value is not None
         return slot.value
 
-    def _fetch_uncached(self, url: str, kind: str) -> Fetched:
+    def _fetch_uncached(self, url: str, kind: str, form: dict[str, str] | None = None) -> Fetched:
+        key = url if form is None else f"POST {url} {urlencode(form)}"
         if self.settings.offline:
-            replay = self._from_archive(url, "not in the archive (offline crawl)", None)
+            replay = self._from_archive(key, "not in the archive (offline crawl)", None)
             return replay if replay.path is None else replace(replay, error=None)
         limit = self.settings.max_document_bytes if kind == "document" else self.settings.max_page_bytes
         try:
-            fetched = self._fetch_with_retries(url, kind, limit)
+            fetched = self._fetch_with_retries(url, kind, limit, form)
         except RobotsRefused as exc:
-            self._record_failure(url, kind, None, str(exc))
+            self._record_failure(key, kind, None, str(exc))
             return Fetched(url, error=str(exc), error_stage="robots")
         except FetchFailed as exc:
-            self._record_failure(url, kind, exc.status, exc.message)
-            return self._from_archive(url, exc.message, exc.stage)
+            self._record_failure(key, kind, exc.status, exc.message)
+            return self._from_archive(key, exc.message, exc.stage)
         except Exception as exc:  # anything else is this URL's error, never the county's crash
             message = f"unexpected error: {type(exc).__name__}: {exc}"
-            self._record_failure(url, kind, None, message)
-            return self._from_archive(url, message, None)
+            self._record_failure(key, kind, None, message)
+            return self._from_archive(key, message, None)
         if kind != "document":
             with self._lock:
                 self.pages_fetched += 1
@@ -180,11 +186,13 @@ class Fetcher:
             error=error,
         )
 
-    def _fetch_with_retries(self, url: str, kind: str, limit: int) -> Fetched:
+    def _fetch_with_retries(
+        self, url: str, kind: str, limit: int, form: dict[str, str] | None = None
+    ) -> Fetched:
         attempt = 0
         while True:
             try:
-                return self._fetch_following_redirects(url, kind, limit)
+                return self._fetch_following_redirects(url, kind, limit, form)
             except FetchFailed as exc:
                 if not exc.transient or attempt >= self.settings.retries:
                     if exc.transient and attempt:
@@ -210,21 +218,24 @@ class Fetcher:
         remaining = self.remaining()
         return wait if remaining is None else max(0.0, min(wait, remaining))
 
-    def _fetch_following_redirects(self, url: str, kind: str, limit: int) -> Fetched:
-        previous = self.archive.latest_body(url)
-        conditional = _validators(previous)
+    def _fetch_following_redirects(
+        self, url: str, kind: str, limit: int, form: dict[str, str] | None = None
+    ) -> Fetched:
+        key = url if form is None else f"POST {url} {urlencode(form)}"
+        previous = self.archive.latest_body(key)
+        conditional = _validators(previous) if form is None else {}
         current, seen = url, {url}
         for _hop in range(self.settings.max_redirects + 1):
             self._check_allowed(current)
-            response = self._request(current, conditional, limit)
+            response = self._request(current, conditional, limit, form)
             if response.status in (301, 302, 303, 307, 308):
                 target = urljoin(current, response.headers.get("location", ""))
                 if target in seen:
                     raise FetchFailed(f"redirect loop at {target}", transient=False, status=response.status)
                 seen.add(target)
-                current = target
+                current, form = target, None  # a redirected POST goes on as a GET
                 continue
-            return self._archive_response(url, kind, response, previous)
+            return replace(self._archive_response(key, kind, response, previous), url=url)
         raise FetchFailed(f"more than {self.settings.max_redirects} redirects", transient=False)
 
     def _check_allowed(self, url: str) -> None:
@@ -249,10 +260,11 @@ class Fetcher:
         return bool(parser.can_fetch(url, self.settings.user_agent))
 
     def _load_robots(self, base: str) -> Protego:
-        """robots.txt as RFC 9309 reads it: 4xx allows all, unreachable (5xx, network) forbids all."""
+        """robots.txt as RFC 9309 reads it: up to five redirects followed (http -> https, the www
+        host); 4xx (or more redirects) allows all, unreachable (5xx, network) forbids all."""
         url = base + "/robots.txt"
         try:
-            response = self._request_with_retries(url)
+            response = self._robots_response(url)
         except FetchFailed as exc:
             if isinstance(exc.__cause__, AddressRefused):
                 raise  # the host itself is refused: say so, not "disallowed by robots.txt"
@@ -261,6 +273,28 @@ class Fetcher:
         assert response.body is not None
         self._record(url, "robots", response, response.body)
         return Protego.parse(response.body.path.read_bytes().decode("utf-8", errors="replace"))
+
+    def _robots_response(self, url: str) -> _Response:
+        """The robots.txt answer, following up to `_ROBOTS_REDIRECTS` redirects (RFC 9309 2.3.1.2)
+        to the source's hosts or their www / bare twins; any other target counts as unavailable."""
+        current = url
+        for _hop in range(_ROBOTS_REDIRECTS + 1):
+            response = self._request_with_retries(current)
+            if response.status not in (301, 302, 303, 307, 308):
+                return response
+            target = urljoin(current, response.headers.get("location", ""))
+            if not self._robots_target_allowed(target):
+                raise FetchFailed(
+                    f"robots.txt redirected off the source: {target}", transient=False, status=404
+                )
+            current = target
+        raise FetchFailed("robots.txt: more than five redirects", transient=False, status=404)
+
+    def _robots_target_allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        netloc = parts.netloc.lower()
+        twins = {netloc, netloc.removeprefix("www."), "www." + netloc}
+        return parts.scheme in ("http", "https") and bool(twins & self.hosts)
 
     def _request_with_retries(self, url: str) -> _Response:
         for attempt in range(self.settings.retries + 1):
@@ -271,18 +305,22 @@ class Fetcher:
                     raise
                 time.sleep(self._retry_wait(exc, attempt))
                 continue
-            if response.status != 200:
+            if response.status != 200 and response.status not in (301, 302, 303, 307, 308):
                 raise FetchFailed(f"HTTP {response.status}", transient=False, status=response.status)
             return response
         raise FetchFailed("unreachable", transient=True)
 
-    def _request(self, url: str, headers: dict[str, str], limit: int) -> _Response:
-        """One GET under the host's concurrency limit and pause; 200 bodies go to the archive."""
+    def _request(
+        self, url: str, headers: dict[str, str], limit: int, form: dict[str, str] | None = None
+    ) -> _Response:
+        """One GET (a POST of `form`) under the host's limits; 200 bodies go to the archive."""
         self._check_deadline()
         with self._host_slot(urlsplit(url).netloc.lower()):
             self._check_deadline()
             try:
-                with self.client.stream("GET", url, headers=headers) as response:
+                with self.client.stream(
+                    "POST" if form else "GET", url, headers=headers, data=form
+                ) as response:
                     return self._read_response(response, limit)
             except AddressRefused as exc:
                 raise FetchFailed(str(exc), transient=False) from exc
@@ -394,6 +432,7 @@ class Fetcher:
 
 
 _DISALLOW_ALL = "User-agent: *\nDisallow: /\n"
+_ROBOTS_REDIRECTS = 5  # RFC 9309 2.3.1.2: follow at least five consecutive redirects
 
 
 def _validators(previous: ManifestRow | None) -> dict[str, str]:

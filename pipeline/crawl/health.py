@@ -19,7 +19,7 @@ from pipeline.crawl.archive import utc_now
 from pipeline.crawl.sources import Source
 
 if TYPE_CHECKING:
-    from pipeline.crawl.county import CrawlResult
+    from pipeline.crawl.county import CrawlResult, ListingHealth
 
 
 def health_path(output: Path) -> Path:
@@ -81,7 +81,9 @@ def _update_locked(path: Path, region_code: str, result: CrawlResult, suspect: s
     entry["errors"] = len(result.errors)
     entry["failed_urls"] = [f"{e.stage} {e.url}: {e.message}" for e in result.errors[:MAX_FAILED_URLS]]
     entry["suspect"] = suspect
-    if result.listing_ok and not suspect:
+    entry["status"] = crawl_status(result, suspect)
+    entry["listings"] = [listing_health(listing) for listing in result.listings]
+    if result.listing_ok and not suspect and not result.empty:
         entry["last_success"] = now
         entry["consecutive_failures"] = 0
     else:
@@ -96,6 +98,38 @@ def _update_locked(path: Path, region_code: str, result: CrawlResult, suspect: s
     health[region_code] = entry
     _write_atomically(path, health)
     return entry
+
+
+def crawl_status(result: CrawlResult, suspect: str | None) -> str:
+    """ok | down (no listing page read) | empty (listings read, no report entry) | suspect."""
+    if not result.listing_ok:
+        return "down"
+    if result.empty:
+        return "empty"
+    return "suspect" if suspect else "ok"
+
+
+def listing_health(listing: ListingHealth) -> dict[str, Any]:
+    """Which platform reader read a listing URL, its entries per page and the API calls made."""
+    return {
+        "url": listing.url,
+        "readers": list(listing.readers),
+        "entries_per_page": list(listing.entries_per_page),
+        "api_calls": listing.api_calls,
+    }
+
+
+def listing_summary(listings: list[dict[str, Any]] | None) -> str:
+    """One line for `nianbao sources`: reader, pages, entries per page, API calls per listing."""
+    parts = []
+    for listing in listings or []:
+        readers = "+".join(listing.get("readers") or []) or "unread"
+        counts = "/".join(str(n) for n in listing.get("entries_per_page") or [])
+        parts.append(
+            f"{readers}: {len(listing.get('entries_per_page') or [])} pages ({counts or '-'} entries), "
+            f"{listing.get('api_calls') or 0} API calls"
+        )
+    return "; ".join(parts)
 
 
 def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
@@ -115,6 +149,8 @@ def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
                 "last_error": entry.get("last_error"),
                 "documents": entry.get("documents"),
                 "suspect": entry.get("suspect"),
+                "status": entry.get("status") or ("never" if not entry else "ok"),
+                "listings": entry.get("listings") or [],
             }
         )
     return rows

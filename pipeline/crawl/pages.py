@@ -1,19 +1,20 @@
 """Reading portal pages: listing entries, pagination, attachment links, article titles, dates, bodies.
 
-Pages are decoded (`decode_page`) and parsed with lxml; nothing here touches the network.
+Pages are decoded, parsed and their titles, bodies and dates read by the page reader the HTML
+extractor shares (`extractors.html.page`); nothing here touches the network.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
-import lxml.html
-
+from extractors.html import page as page_reader
+from extractors.html import report_text
 from pipeline.normalize.titles import classify_title
 
 HtmlElement = Any  # lxml.html.HtmlElement (lxml ships no type stubs)
@@ -35,10 +36,7 @@ class Link:
     text: str
 
 
-_GB_ALIASES = {"gb2312", "gbk", "gb_2312-80", "gb_2312", "x-gbk", "cp936", "euc-cn", "csgb2312"}
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.IGNORECASE)
 _DATE = r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})"
-_LABELLED_DATE = re.compile(r"(?:发布|发文|公开|印发|更新)?(?:日期|时间)\s*[:：]\s*" + _DATE)
 _ANY_DATE = re.compile(_DATE)
 _NEXT_TEXTS = {"下一页", "下页", "后一页", "后页", ">", ">>", "›", "»", "next", "下一页>", "下一页>>"}
 _PAGE_FILE = re.compile(r"(?:index|list|default)?_\d+\.s?html?$", re.IGNORECASE)
@@ -48,13 +46,6 @@ _CREATE_PAGE = re.compile(
 )
 _DOWNLOAD_HINT = re.compile(r"download|downfile|getfile|attach|fileid|file\.|/files?/", re.IGNORECASE)
 _PAGE_EXTENSIONS = (".html", ".htm", ".shtml", ".asp", ".aspx", ".php")
-_CONTENT_XPATHS = (
-    "//*[@id='zoom']",
-    "//*[contains(concat(' ', normalize-space(@class), ' '), ' article-content ')]",
-    "//*[@id='content']",
-    "//*[contains(@class, 'TRS_Editor')]",
-    "//article",
-)
 _HEADINGS = ("一、总体情况", "二、主动公开政府信息", "三、收到和处理政府信息公开申请", "五、存在的主要问题")
 _HEADING_PATTERNS = tuple(
     re.compile(r"\s*".join(re.escape(ch) if ch != "、" else "[、.．]" for ch in h)) for h in _HEADINGS
@@ -63,41 +54,27 @@ _TABLE_MARKERS = ("本年新收政府信息公开申请数量", "第二十条第
 
 
 def decode_page(body: bytes, content_type: str | None) -> str:
-    """A listing or article page as text: HTTP charset, then <meta charset>, GB names as gb18030."""
-    declared = _header_charset(content_type)
-    if declared is None:
-        meta = _META_CHARSET.search(body[:4096])
-        declared = meta.group(1).decode("ascii") if meta else None
-    for charset in (_canonical_charset(declared), "utf-8"):
-        if charset is None:
-            continue
-        try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("gb18030", errors="replace")
+    """A portal page as text, decoded by the page reader the HTML extractor uses too."""
+    return page_reader.decode_page(body, content_type)
 
 
-def _header_charset(content_type: str | None) -> str | None:
-    match = re.search(r"charset\s*=\s*[\"']?([\w\-]+)", content_type or "", re.IGNORECASE)
-    return match.group(1) if match else None
+def parse_page(body: bytes, content_type: str | None, keep_scripts: bool = False) -> HtmlElement:
+    """The page as an lxml tree; scripts are dropped unless a listing reader needs them."""
+    return parse_text(decode_page(body, content_type), keep_scripts)
 
 
-def _canonical_charset(name: str | None) -> str | None:
-    if name is None:
-        return None
-    lowered = name.strip().lower()
-    return "gb18030" if lowered in _GB_ALIASES else lowered
+_SCRIPTS = "//script[not(contains(., 'createPageHTML'))]"
 
 
-def parse_page(body: bytes, content_type: str | None) -> HtmlElement:
-    text = decode_page(body, content_type)
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    if not text.strip():
-        text = "<html><body></body></html>"
-    root: HtmlElement = lxml.html.document_fromstring(text)
-    for junk in root.xpath("//script[not(contains(., 'createPageHTML'))]|//style|//noscript"):
-        junk.drop_tree()
+def parse_text(text: str, keep_scripts: bool = False) -> HtmlElement:
+    root, _problems = page_reader.parse_page(text)
+    junk = (
+        "//style|//noscript"
+        if keep_scripts
+        else "//script[not(contains(., 'createPageHTML'))]|//style|//noscript"
+    )
+    for element in root.xpath(junk):
+        element.drop_tree()
     return root
 
 
@@ -122,26 +99,77 @@ def canonical_url(url: str) -> str:
 
 
 def listing_entries(root: HtmlElement, page_url: str) -> list[Entry]:
-    entries = []
-    for anchor, url, label in _links(root, page_url):
-        if label:
-            entries.append(Entry(label, url, _row_date(anchor), page_url))
-    return entries
+    """The page's linked entries with the date printed in each one's own row; menus left out.
+
+    Linear in the page's links: each link's row is the largest ancestor (at most three levels up)
+    that holds no other link, so a listing of `<a>` and `<span>` pairs inside one `<div>` gives
+    every entry its own date, and no row's text is read twice.
+    """
+    links = [(a, url, label) for a, url, label in _links(root, page_url) if label]
+    counts = _anchor_counts(a for a, _url, _label in links)
+    memo: dict[HtmlElement, bool] = {}
+    return [
+        Entry(label, url, _row_date(anchor, counts), page_url)
+        for anchor, url, label in links
+        if not _in_navigation(anchor, memo)
+    ]
 
 
-def _row_date(anchor: HtmlElement) -> dt.date | None:
-    """The date printed in the entry's row (<li>, <tr> ...) next to the link, if any."""
-    node: HtmlElement | None = anchor
-    for _level in range(3):
-        node = node.getparent() if node is not None else None
-        if node is None:
-            return None
-        if node.tag in ("li", "tr", "dd", "dl", "p", "div", "td"):
-            text = node.text_content().replace(anchor.text_content(), " ")
-            found = _to_date(_ANY_DATE.search(text))
-            if found or node.tag in ("li", "tr"):
-                return found
-    return None
+_NAV_TAGS = ("nav", "header", "footer")
+_NAV_WORDS = re.compile(
+    r"\b(?:nav|navbar|navigation|menu|menus|header|footer|crumbs?|breadcrumbs?|position|daohang)\b", re.I
+)
+
+
+def _in_navigation(anchor: HtmlElement, memo: dict[HtmlElement, bool]) -> bool:
+    """A link inside the site's navigation (<nav>, a menu, the header, footer or breadcrumbs).
+
+    `memo` remembers each ancestor's answer, so a page's links share the walk up the tree."""
+    parent = anchor.getparent()
+    if parent is None:
+        return False
+    if parent not in memo:
+        marks = f"{parent.get('class') or ''} {parent.get('id') or ''}".replace("-", " ").replace("_", " ")
+        own = parent.tag in _NAV_TAGS or bool(marks.strip() and _NAV_WORDS.search(marks))
+        memo[parent] = own or _in_navigation(parent, memo)
+    return memo[parent]
+
+
+def _anchor_counts(anchors: Iterable[HtmlElement]) -> dict[HtmlElement, int]:
+    """How many listed links each element of the first three levels above a link holds."""
+    counts: dict[HtmlElement, int] = {}
+    for anchor in anchors:
+        for level, node in enumerate(anchor.iterancestors()):
+            if level >= 3:
+                break
+            counts[node] = counts.get(node, 0) + 1
+    return counts
+
+
+def _row_date(anchor: HtmlElement, counts: dict[HtmlElement, int]) -> dt.date | None:
+    """The date printed in the entry's own row (<li>, <tr>, <div> ...) next to the link, if any."""
+    row: HtmlElement | None = None
+    for level, node in enumerate(anchor.iterancestors()):
+        if level >= 3 or counts.get(node, 0) > 1:
+            break
+        row = node
+        if node.tag in ("li", "tr", "dd"):
+            break
+    if row is not None:
+        text = row.text_content().replace(anchor.text_content(), " ")
+        return _to_date(_ANY_DATE.search(text))
+    return _to_date(_ANY_DATE.search(_text_after(anchor)))
+
+
+def _text_after(anchor: HtmlElement) -> str:
+    """The text between a link and the next one among its siblings (a flat list in one element)."""
+    parts = [anchor.tail or ""]
+    for sibling in anchor.itersiblings():
+        if sibling.tag == "a" or (isinstance(sibling.tag, str) and next(sibling.iter("a"), None) is not None):
+            break
+        parts.append(sibling.text_content() if isinstance(sibling.tag, str) else "")
+        parts.append(sibling.tail or "")
+    return " ".join(parts)
 
 
 def _to_date(match: re.Match[str] | None) -> dt.date | None:
@@ -185,23 +213,13 @@ def _create_page_html_links(root: HtmlElement, page_url: str) -> list[str]:
 
 
 def title_candidates(root: HtmlElement) -> list[str]:
-    """The article's own title lines: <h1>s, title-ish elements, <meta ArticleTitle>, <title> parts."""
-    found = [_clean(h.text_content()) for h in root.xpath("//h1|//h2")]
-    found += [_clean(e.text_content()) for e in root.xpath("//*[contains(@class, 'title')]")]
-    found += [_clean(m.get("content")) for m in root.xpath("//meta[@name='ArticleTitle']")]
-    for title in root.xpath("//title"):
-        text = _clean(title.text_content())
-        found += [text, *re.split(r"\s*[_|\-—–]\s*", text)]
-    return [t for t in dict.fromkeys(found) if t]
+    """The article's own title lines (<h1>s, title-ish elements, <meta ArticleTitle>, <title> parts)."""
+    return page_reader.title_candidates(root)
 
 
 def article_date(root: HtmlElement) -> dt.date | None:
-    """The publication date printed as "发布日期：2020-01-15" (or similar) on the article page."""
-    for meta in root.xpath("//meta[@name='PubDate' or @name='pubdate' or @name='publishdate']"):
-        found = _to_date(_ANY_DATE.search(meta.get("content") or ""))
-        if found:
-            return found
-    return _to_date(_LABELLED_DATE.search(_clean(root.text_content())))
+    """The publication date the article page prints (a PubDate meta tag, 发布日期：2020-01-15 ...)."""
+    return page_reader.published_date(root)
 
 
 def attachment_links(root: HtmlElement, page_url: str) -> list[Link]:
@@ -215,12 +233,31 @@ def attachment_links(root: HtmlElement, page_url: str) -> list[Link]:
 
 def link_format(name: str, text: str) -> str | None:
     """The document format a file name (or link text) declares by its extension."""
-    for candidate in (name, text):
+    for candidate in (name, text, _query_filename(name)):
         lowered = unquote(urlsplit(candidate).path if "://" in candidate else candidate).strip().lower()
         for ext in DOCUMENT_EXTENSIONS:
             if lowered.endswith("." + ext):
                 return ext
     return None
+
+
+def _query_filename(url: str) -> str:
+    """The file name a download URL carries in its query (Hanweb: downfile.jsp?filename=x.pdf)."""
+    if "://" not in url:
+        return ""
+    match = re.search(r"(?:^|&)(?:filename|fileName|file_name|name)=([^&]+)", urlsplit(url).query)
+    return unquote(match.group(1)) if match else ""
+
+
+def fragment_entries(html: str, base_url: str, listing_url: str) -> list[Entry]:
+    """The entries of an HTML fragment an API answered (a record's `<li>`), dated by their rows."""
+    root = parse_text(f"<html><body>{html}</body></html>", keep_scripts=False)
+    return [Entry(e.title, e.url, e.listed_date, listing_url) for e in listing_entries(root, base_url)]
+
+
+def to_date(text: str) -> dt.date | None:
+    """The first date written in `text` (2020-01-15, 2020/1/15, 2020年1月15日 ...)."""
+    return _to_date(_ANY_DATE.search(text or ""))
 
 
 def is_document_link(url: str, text: str) -> bool:
@@ -232,19 +269,9 @@ def is_document_link(url: str, text: str) -> bool:
 
 
 def body_text(root: HtmlElement) -> str:
-    """The article body's text: a known content container, else the densest text block."""
-    for xpath in _CONTENT_XPATHS:
-        for element in root.xpath(xpath):
-            text = _clean(element.text_content())
-            if len(text) >= 20:
-                return text
-    best, best_score = "", -1
-    for element in root.xpath("//body//div|//body//td|//body//section"):
-        nested = sum(len(_clean(c.text_content())) for c in element.xpath("./div|./ul|./nav|./section"))
-        own = _clean(element.text_content())
-        if len(own) - nested > best_score:
-            best, best_score = own, len(own) - nested
-    return best
+    """The article body's text, as the HTML extractor would read it as a report (a bare fragment
+    without any known container is read whole)."""
+    return report_text(root)
 
 
 def article_text_is_report(text: str) -> bool:
