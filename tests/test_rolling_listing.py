@@ -32,7 +32,8 @@ def write_listing(portal: Path, entries: list[tuple[str, str]]) -> None:
     items = "".join(
         f'<li><a href="{path}">{title}</a><span>2024-01-01</span></li>' for title, path in entries
     )
-    page = f'<html><head><meta charset="utf-8"><title>年报</title></head><body><ul class="list">{items}</ul></body></html>'
+    head = '<head><meta charset="utf-8"><title>年报</title></head>'
+    page = f'<html>{head}<body><ul class="list">{items}</ul></body></html>'
     (portal / "rolling").mkdir(exist_ok=True)
     (portal / "rolling" / "index.html").write_text(page, encoding="utf-8")
 
