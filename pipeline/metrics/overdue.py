@@ -1,0 +1,44 @@
+"""Sources with no report for the last year whose deadline (plus a grace period) has passed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from pipeline.metrics.deadlines import county_deadline
+
+
+@dataclass(frozen=True)
+class Overdue:
+    region_code: str
+    region_name: str
+    year: int  # the report year that is missing
+    deadline: dt.date  # the 条例's date for the county government's report
+    overdue_since: dt.date  # deadline + grace
+
+
+def due_year(today: dt.date, grace_days: int) -> int:
+    """The latest report year whose county-government deadline plus grace lies before `today`."""
+    year = today.year - 1
+    while county_deadline(year) + dt.timedelta(days=grace_days) >= today:
+        year -= 1
+    return year
+
+
+def overdue_sources(
+    sources: Iterable[tuple[str, str]],
+    report_years: Iterable[tuple[str, int]],
+    today: dt.date,
+    grace_days: int,
+) -> list[Overdue]:
+    """Of (region_code, region_name) `sources`, those the dataset holds no report of the due year for.
+
+    `report_years` are the (region_code, year) of the dataset's reports, any body and any status
+    (a listed report that failed to download was still published).
+    """
+    year = due_year(today, grace_days)
+    have = {code for code, y in report_years if y == year}
+    deadline = county_deadline(year)
+    since = deadline + dt.timedelta(days=grace_days)
+    return [Overdue(code, name, year, deadline, since) for code, name in sources if code not in have]
