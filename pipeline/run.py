@@ -53,7 +53,6 @@ class RunContext:
     stop_at: float | None = None  # time.time() past which no county or document starts
     executor: Executor | None = field(default=None, compare=False, repr=False)  # None: serial, here
     dataset: Dataset | None = field(default=None, compare=False, repr=False)  # None: the output folder
-    run_started: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC), compare=False)
 
     @property
     def crawl(self) -> CrawlSettings:
@@ -295,7 +294,7 @@ def store_county(
     county = gather(source.region_code, [r for r in chosen if r.report.report_id not in plan.drop])
     county.checks += cross_year_checks(county)
     county.checks += format_checks(county)
-    county.report_versions = report_versions(county, ctx.store, ctx.run_started)
+    county.report_versions = report_versions(county, ctx.store, dt.datetime.now(dt.UTC))
     summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
     summary.notes = notes + plan.notes
     if plan.suspect:
