@@ -79,8 +79,11 @@ def _update_locked(path: Path, region_code: str, result: CrawlResult, suspect: s
     return entry
 
 
-def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
-    """One row per source (in sources order), never-crawled ones included, for `nianbao sources`."""
+def health_rows(
+    path: Path, sources: list[Source], overdue: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """One row per source (in sources order), never-crawled ones included, for `nianbao sources`;
+    `overdue` maps a source to the report year it is overdue for (pipeline.metrics.overdue)."""
     health = load_health(path)
     rows = []
     for source in sources:
@@ -96,6 +99,7 @@ def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
                 "last_error": entry.get("last_error"),
                 "documents": entry.get("documents"),
                 "suspect": entry.get("suspect"),
+                "overdue": (overdue or {}).get(source.region_code),
             }
         )
     return rows

@@ -15,13 +15,18 @@ class Overdue:
     region_name: str
     year: int  # the report year that is missing
     deadline: dt.date  # the 条例's date for the county government's report
-    overdue_since: dt.date  # deadline + grace
+    overdue_since: dt.date  # the first day after the deadline and the grace days
+
+
+def overdue_from(year: int, grace_days: int) -> dt.date:
+    """The first day a county still without its report for `year` is overdue."""
+    return county_deadline(year) + dt.timedelta(days=grace_days + 1)
 
 
 def due_year(today: dt.date, grace_days: int) -> int:
-    """The latest report year whose county-government deadline plus grace lies before `today`."""
+    """The latest report year a county is overdue for on `today` when it has no report of it."""
     year = today.year - 1
-    while county_deadline(year) + dt.timedelta(days=grace_days) >= today:
+    while overdue_from(year, grace_days) > today:
         year -= 1
     return year
 
@@ -39,6 +44,5 @@ def overdue_sources(
     """
     year = due_year(today, grace_days)
     have = {code for code, y in report_years if y == year}
-    deadline = county_deadline(year)
-    since = deadline + dt.timedelta(days=grace_days)
+    deadline, since = county_deadline(year), overdue_from(year, grace_days)
     return [Overdue(code, name, year, deadline, since) for code, name in sources if code not in have]
