@@ -23,7 +23,9 @@ FACT_COLUMNS = ["report_id", "table_key", "row_key", "column_key", "value", "raw
 
 
 class Readable(Protocol):
-    def read_every_county(self, name: str, columns: list[str]) -> pa.Table: ...
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table: ...
 
 
 def body(r: dict[str, Any]) -> str | None:
@@ -33,13 +35,10 @@ def body(r: dict[str, Any]) -> str | None:
 
 def cells_of_reports(store: Readable) -> dict[str, dict[CellKey, tuple[float | None, str | None]]]:
     """The cells the formulas read: the requests table's total column and the review table."""
-    facts = store.read_every_county("facts", FACT_COLUMNS)
-    wanted = pc.or_(
-        pc.and_(pc.equal(facts["table_key"], "requests"), pc.equal(facts["column_key"], "total")),
-        pc.equal(facts["table_key"], "review_litigation"),
-    )
+    table, column = pc.field("table_key"), pc.field("column_key")
+    wanted = ((table == "requests") & (column == "total")) | (table == "review_litigation")
     cells: dict[str, dict[CellKey, tuple[float | None, str | None]]] = defaultdict(dict)
-    for f in facts.filter(wanted).to_pylist():
+    for f in store.read_every_county("facts", FACT_COLUMNS, wanted).to_pylist():
         cells[f["report_id"]][(f["table_key"], f["row_key"], f["column_key"])] = (f["value"], f["raw"])
     return cells
 

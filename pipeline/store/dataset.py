@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline.store import parquet
 from pipeline.store.objectstore import S3Dataset, S3Location, is_object_url
@@ -23,7 +24,9 @@ class Dataset(Protocol):
 
     def read_county_rows(self, name: str, region_code: str) -> list[dict[str, Any]]: ...
 
-    def read_every_county(self, name: str, columns: list[str]) -> pa.Table: ...
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table: ...
 
     def write_metrics(self, table: pa.Table) -> None: ...
 
@@ -48,8 +51,11 @@ class LocalDataset:
     def read_county_rows(self, name: str, region_code: str) -> list[dict[str, Any]]:
         return parquet.read_county_rows(self.output, name, region_code)
 
-    def read_every_county(self, name: str, columns: list[str]) -> pa.Table:
-        return parquet.read_every_county(parquet.county_paths(self.output, name), name, columns)
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table:
+        paths = parquet.county_paths(self.output, name)
+        return parquet.read_every_county(paths, name, columns, where=where)
 
     def write_metrics(self, table: pa.Table) -> None:
         parquet.write_metrics(self.output, table)

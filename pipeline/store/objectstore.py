@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -159,11 +160,13 @@ class S3Dataset:
         rows: list[dict[str, Any]] = rows_of_reports(table, name, None).to_pylist() if table else []
         return rows
 
-    def read_every_county(self, name: str, columns: list[str]) -> pa.Table:
-        """These columns of every county file of one table."""
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table:
+        """These columns of every county file of one table (the rows `where` selects)."""
         selector = pafs.FileSelector(self.location.path(name), allow_not_found=True)
         paths = sorted(i.path for i in self.fs.get_file_info(selector) if i.path.endswith(".parquet"))
-        return read_every_county(paths, name, columns, self.fs)
+        return read_every_county(paths, name, columns, self.fs, where)
 
     def write_metrics(self, table: pa.Table) -> None:
         self._put(self.location.path("metrics", "metrics.parquet"), parquet_bytes(table))

@@ -111,9 +111,14 @@ def read_county_rows(output: Path, name: str, region_code: str) -> list[dict[str
 
 
 def read_every_county(
-    paths: list[str], name: str, columns: list[str], filesystem: pafs.FileSystem | None = None
+    paths: list[str],
+    name: str,
+    columns: list[str],
+    filesystem: pafs.FileSystem | None = None,
+    where: pc.Expression | None = None,
 ) -> pa.Table:
-    """These columns of every county file of one table (columns a file lacks read as null).
+    """These columns of every county file of one table (columns a file lacks read as null), only
+    the rows `where` selects (its columns must be in every file and in `columns`).
 
     A file that cannot be read (a county whose write crashed) is left out: its next run heals it."""
     _, schema = TABLES[name]
@@ -122,7 +127,8 @@ def read_every_county(
     for path in paths:
         try:
             names = pq.read_schema(path, filesystem=filesystem).names
-            table = pq.read_table(path, columns=[c for c in columns if c in names], filesystem=filesystem)
+            present = [c for c in columns if c in names]
+            table = pq.read_table(path, columns=present, filesystem=filesystem, filters=where)
         except (OSError, pa.ArrowException):
             continue
         parts.append(
