@@ -6,6 +6,7 @@ Rebuilt over the whole dataset at the end of each run (percentiles compare count
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import defaultdict
 from typing import Any, Protocol
@@ -62,9 +63,11 @@ def load_reports(store: Readable) -> list[ReportFacts]:
 
 
 def percentile_rank(value: float, peers: list[float]) -> float:
-    """100 × (peers below + half the peers equal) / peers: the mid-rank percentile, 0-100."""
-    below = sum(p < value for p in peers)
-    equal = sum(p == value for p in peers)
+    """100 × (peers below + half the peers equal) / peers: the mid-rank percentile, 0-100.
+
+    `peers` must be sorted."""
+    below = bisect.bisect_left(peers, value)
+    equal = bisect.bisect_right(peers, value) - below
     return 100.0 * (below + 0.5 * equal) / len(peers)
 
 
@@ -74,6 +77,8 @@ def with_percentiles(records: list[MetricRecord]) -> list[MetricRecord]:
     for m in records:
         if m.value is not None:
             peers[(m.region_code[:2], m.year, m.metric)].append(m.value)
+    for values in peers.values():
+        values.sort()
     out = []
     for m in records:
         group = peers[(m.region_code[:2], m.year, m.metric)]
