@@ -320,4 +320,4 @@ def finish_run(ctx: RunContext, sources: list[Source]) -> list[dict[str, object]
         today(),
         ctx.settings.overdue_grace_days,
     )
-    return [{**o.__dict__, "deadline": str(o.deadline), "overdue_since": str(o.overdue_since)} for o in late]
+    return [o.as_json() for o in late]

@@ -17,6 +17,10 @@ class Overdue:
     deadline: dt.date  # the 条例's date for the county government's report
     overdue_since: dt.date  # the first day after the deadline and the grace days
 
+    def as_json(self) -> dict[str, object]:
+        """As `_state/last_run.json` and the page hold it (dates as ISO strings)."""
+        return {**self.__dict__, "deadline": str(self.deadline), "overdue_since": str(self.overdue_since)}
+
 
 def overdue_from(year: int, grace_days: int) -> dt.date:
     """The first day a county still without its report for `year` is overdue."""

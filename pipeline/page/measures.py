@@ -48,7 +48,7 @@ def page_overdue(
     ]
     years = [(r["region_code"], r["year"]) for r in reports if r["year"] is not None]
     late = overdue_sources(sources, years, today(), Settings().overdue_grace_days)
-    return [{**o.__dict__, "deadline": str(o.deadline), "overdue_since": str(o.overdue_since)} for o in late]
+    return [o.as_json() for o in late]
 
 
 @functools.lru_cache(maxsize=1)
