@@ -98,3 +98,22 @@ def test_nianbao_sources_shows_the_overdue_year_only_once_the_grace_has_passed(
         "350128": "2022",
         "370323": "",
     }
+
+
+def test_the_run_leaves_the_metrics_of_every_report(ran: tuple[Path, Path]) -> None:
+    """The nightly flow rebuilds metrics/metrics.parquet at its end (six metrics per report)."""
+    import duckdb
+
+    _, output = ran
+    rows = duckdb.sql(
+        f"SELECT region_code, year, metric, value FROM '{output}/metrics/metrics.parquet' ORDER BY ALL"
+    ).fetchall()
+    assert len(rows) == 6 * len(COUNTIES)
+    cells = {
+        c["key"]: c["value"]
+        for c in json.loads((FINDINGS / "pingtan-2023" / "inputs.json").read_text())["cells"]
+    }
+    granted = cells["requests.granted.total"] + cells["requests.partially_granted.total"]
+    assert (granted, cells["requests.processed_total.total"]) == (42, 81)  # as printed in its table 3
+    (disclosed,) = [r[3] for r in rows if r[0] == "350128" and r[2] == "requests.disclosed_rate"]
+    assert disclosed == pytest.approx(42 / 81)
