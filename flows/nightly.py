@@ -21,7 +21,7 @@ from pydantic import Field
 from pipeline.crawl.sources import Source, load_sources, select_sources
 from pipeline.extract.executor import make_executor
 from pipeline.records import dictionary_records
-from pipeline.run import CountySummary, RunContext, disk_full, not_finished, process_county
+from pipeline.run import CountySummary, RunContext, disk_full, finish_run, not_finished, process_county
 from pipeline.settings import CrawlSettings, Settings
 from pipeline.store.dataset import open_dataset
 from pipeline.store.parquet import clean_stale_staging, output_lock
@@ -99,6 +99,10 @@ def run_sources(
             run_counties(sources, ctx, summary)
         finally:
             ctx.executor.close()  # type: ignore[union-attr]
+        try:
+            summary.overdue = finish_run(ctx, sources)
+        except Exception as exc:  # the counties are written; the metrics wait for the next run
+            progress(f"metrics and overdue sources not rebuilt: {type(exc).__name__}: {exc}")
         try:
             write_last_run(summary, ctx.health_path.parent)
         except OSError as exc:  # the data is written; only the page's summary is missing

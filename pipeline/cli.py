@@ -239,25 +239,39 @@ def cmd_serve(
     return 0
 
 
+def overdue_years(output: Path, sources: list[Any]) -> dict[str, int]:
+    """Source -> the report year it is overdue for (none past its 条例 deadline + grace: not listed)."""
+    from pipeline.metrics.overdue import overdue_sources
+    from pipeline.settings import Settings, today
+    from pipeline.store.dataset import LocalDataset
+
+    held = LocalDataset(output).read_every_county("reports", ["region_code", "year"]).to_pylist()
+    years = [(r["region_code"], r["year"]) for r in held if r["year"] is not None]
+    names = [(s.region_code, s.region_name) for s in sources if not s.paused]
+    late = overdue_sources(names, years, today(), Settings().overdue_grace_days)
+    return {o.region_code: o.year for o in late}
+
+
 def cmd_sources(sources: Path, output: Path) -> int:
     from pipeline.crawl.health import health_path, health_rows, listing_summary
     from pipeline.crawl.sources import SourcesError, load_sources
 
     try:
-        rows = health_rows(health_path(output), load_sources(sources))
+        listed = load_sources(sources)
+        rows = health_rows(health_path(output), listed, overdue_years(output, listed))
     except SourcesError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return 2
     print(
         f"{'county':<8} {'name':<8} {'paused':<6} {'last success':<17} {'failures':>8} {'docs':>5} "
-        f"{'status':<7}  error"
+        f"{'status':<7} {'overdue':<7}  error"
     )
     for row in rows:
         success = (row["last_success"] or "never")[:16].replace("T", " ")
         paused = "yes" if row["paused"] else "no"
         print(
             f"{row['region_code']:<8} {row['region_name']:<8} {paused:<6} {success:<17} "
-            f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5} {row['status']:<7}  "
+            f"{'status':<7} {'overdue':<7}  error"
             f"{row['last_error'] or ''}"
         )
         if row["listings"]:

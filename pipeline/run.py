@@ -32,9 +32,13 @@ from pipeline.extract.executor import (
 )
 from pipeline.extract.jobs import DocumentJob
 from pipeline.findings.cross_year import cross_year_checks
+from pipeline.findings.format import format_checks
+from pipeline.findings.versions import report_versions
+from pipeline.metrics.overdue import overdue_sources
+from pipeline.metrics.table import write_metrics
 from pipeline.normalize.titles import parse_report_title
 from pipeline.records import DocumentMeta, make_report_id
-from pipeline.settings import CrawlSettings, Settings
+from pipeline.settings import CrawlSettings, Settings, today
 from pipeline.store.dataset import Dataset, LocalDataset
 from pipeline.store.schema import CountyRecords, ReportRecord, ReportRecords
 
@@ -310,6 +314,8 @@ def store_county(
     plan = plan_keep(source, [r.report for r in chosen], old, ctx.accept_shrink, listed)
     county = gather(source.region_code, [r for r in chosen if r.report.report_id not in plan.drop])
     county.checks += cross_year_checks(county)
+    county.checks += format_checks(county)
+    county.report_versions = report_versions(county, ctx.store, dt.datetime.now(dt.UTC))
     summary = summarise(source, crawl, county, sum(not cached for _, cached in results))
     summary.notes = notes + plan.notes
     if plan.suspect:
@@ -321,3 +327,19 @@ def store_county(
     summary.kept = len(plan.keep)
     summary.written = True
     return summary
+
+
+# ---- after every county: the dataset-wide metrics and the overdue sources ---------------
+
+
+def finish_run(ctx: RunContext, sources: list[Source]) -> list[dict[str, object]]:
+    """Rebuild the `metrics` table over the whole dataset; returns the sources overdue (as JSON)."""
+    write_metrics(ctx.store)
+    years = ctx.store.read_every_county("reports", ["region_code", "year"]).to_pylist()
+    late = overdue_sources(
+        [(s.region_code, s.region_name) for s in sources],
+        [(r["region_code"], r["year"]) for r in years if r["year"] is not None],
+        today(),
+        ctx.settings.overdue_grace_days,
+    )
+    return [o.as_json() for o in late]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 from pipeline import PIPELINE_VERSION
@@ -46,3 +48,16 @@ class Settings:
     extraction: ExtractionLimits = field(default_factory=ExtractionLimits)
     # The whole run: past it no county or document starts; what was written stays (None: no limit).
     run_seconds: float | None = 6 * 3600.0
+    # Days after its 条例 deadline before a source with no report for the year is `overdue`.
+    overdue_grace_days: int = 30
+
+
+TODAY_VARIABLE = "NIANBAO_TODAY"  # tests only: an ISO date the overdue clock reads instead of today
+
+
+def today() -> dt.date:
+    """Today's date in Beijing (the 条例's deadlines are dates there); NIANBAO_TODAY overrides it."""
+    fixed = os.environ.get(TODAY_VARIABLE)
+    if fixed:
+        return dt.date.fromisoformat(fixed)
+    return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()

@@ -22,6 +22,8 @@ class RunSummary:
     run_id: str
     output: str
     counties: list[CountySummary] = field(default_factory=list)
+    # Sources with no report for the last year past its 条例 deadline + grace (pipeline.metrics.overdue).
+    overdue: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reports(self) -> int:
@@ -35,11 +37,13 @@ class RunSummary:
         return EXIT_COUNTY_FAILED if self.failed_counties else EXIT_OK
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "output": self.output, "counties": [asdict(c) for c in self.counties]}
+        counties = [asdict(c) for c in self.counties]
+        return {"run_id": self.run_id, "output": self.output, "counties": counties, "overdue": self.overdue}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunSummary:
-        return cls(data["run_id"], data["output"], [CountySummary(**c) for c in data["counties"]])
+        counties = [CountySummary(**c) for c in data["counties"]]
+        return cls(data["run_id"], data["output"], counties, list(data.get("overdue") or []))
 
     def table_rows(self) -> list[dict[str, Any]]:
         return [
@@ -107,6 +111,9 @@ def format_summary(summary: RunSummary) -> str:
     if notes:
         lines.append("notes:")
         lines += [n if len(n) < 300 else n[:297] + "..." for n in notes]
+    if late := summary.overdue:
+        lines.append("overdue (no report past the 条例 deadline + grace):")
+        lines += [f"  {o['region_code']} {o['region_name']}: {o['year']} due {o['deadline']}" for o in late]
     out = str(Path(summary.output))
     lines.append(f"data: {out}/{{reports,sections,facts,checks,sentences,entities,dictionary}}/*.parquet")
     lines.append("query it with the duckdb CLI, or from Python: duckdb.sql(QUERY).show()")

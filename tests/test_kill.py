@@ -163,7 +163,9 @@ def test_a_rerun_of_the_same_input_gives_identical_files_but_for_the_run_id(
     out, _ = rerun.communicate(timeout=240)
     assert rerun.returncode == 0, out
     after = digests(output)
-    assert {k for k in after if after[k] != before[k]} == {f"reports/{c}.parquet" for c in DEMO_REPORTS}
+    # reports name the run (run_id), report_versions when each version was last seen (last_seen)
+    changed = {f"{t}/{c}.parquet" for c in DEMO_REPORTS for t in ("reports", "report_versions")}
+    assert {k for k in after if after[k] != before[k]} == changed
     # Same bytes and extractor: extracted_at comes from the cache and fetched_at from the archive.
     assert con.execute(
         f"SELECT {columns} FROM '{output}/reports/*.parquet' ORDER BY report_id"

@@ -132,8 +132,11 @@ def listing_summary(listings: list[dict[str, Any]] | None) -> str:
     return "; ".join(parts)
 
 
-def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
-    """One row per source (in sources order), never-crawled ones included, for `nianbao sources`."""
+def health_rows(
+    path: Path, sources: list[Source], overdue: dict[str, int] | None = None
+) -> list[dict[str, Any]]:
+    """One row per source (in sources order), never-crawled ones included, for `nianbao sources`;
+    `overdue` maps a source to the report year it is overdue for (pipeline.metrics.overdue)."""
     health = load_health(path)
     rows = []
     for source in sources:
@@ -151,6 +154,7 @@ def health_rows(path: Path, sources: list[Source]) -> list[dict[str, Any]]:
                 "suspect": entry.get("suspect"),
                 "status": entry.get("status") or ("never" if not entry else "ok"),
                 "listings": entry.get("listings") or [],
+                "overdue": (overdue or {}).get(source.region_code),
             }
         )
     return rows

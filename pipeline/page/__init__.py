@@ -10,6 +10,7 @@ import yaml
 
 from pipeline.crawl.registry import coverage
 from pipeline.page.data import load_dataset
+from pipeline.page.measures import metric_rows, page_overdue
 from pipeline.page.render import render_page
 
 
@@ -24,11 +25,14 @@ def source_entries(sources: Path | None) -> list[dict[str, Any]]:
 def build_page(output: Path, site: Path, sources: Path | None = None) -> Path:
     """Write SITE/index.html for the dataset in OUTPUT; returns its path."""
     data = load_dataset(output)
+    entries = source_entries(sources)
+    data.metrics = metric_rows(output, data.metrics)
     years = [(r["region_code"], r["year"]) for r in data.reports if r["year"] is not None]
-    cov = coverage(source_entries(sources), years)
+    cov = coverage(entries, years)
     site.mkdir(parents=True, exist_ok=True)
     index = site / "index.html"
     tmp = index.with_suffix(".html.tmp")
-    tmp.write_text(render_page(data, cov, dt.datetime.now(dt.UTC)), encoding="utf-8")
+    overdue = page_overdue(entries, data.reports, data.last_run)
+    tmp.write_text(render_page(data, cov, dt.datetime.now(dt.UTC), entries, overdue), encoding="utf-8")
     tmp.replace(index)
     return index

@@ -61,6 +61,8 @@ class Dataset:
     county_trends: dict[str, dict[int, YearNumbers]]
     health: dict[str, Any] = field(default_factory=dict)
     last_run: dict[str, Any] | None = None
+    metrics: list[Row] = field(default_factory=list)  # the metrics table
+    versions: list[Row] = field(default_factory=list)  # the report_versions table
 
 
 def cells_by_report(output: Path) -> dict[str, dict[tuple[str, str, str], float]]:
@@ -133,4 +135,6 @@ def load_dataset(output: Path) -> Dataset:
         county_trends=county,
         health=read_json(output / "_state" / "health.json") or {},
         last_run=read_json(output / "_state" / "last_run.json"),
+        metrics=read_table(output, "metrics"),
+        versions=read_table(output, "report_versions"),
     )

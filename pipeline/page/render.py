@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.crawl.registry import Coverage, current_code
 from pipeline.page.charts import Series, line_chart
 from pipeline.page.data import Dataset, Row, YearNumbers
+from pipeline.page.measures import measures_section
 
 FONTS = (
     '"WenQuanYi Zen Hei", "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", '
@@ -25,6 +26,7 @@ td.num {{ text-align: right; }}
 .ok {{ background: #dff0d8; }} .partial {{ background: #fcf8e3; }}
 .failed, .needs_ocr, .unsupported_format {{ background: #f2dede; }}
 svg.chart {{ max-width: 100%; height: auto; font-family: {FONTS}; font-size: 12px; }}
+svg.plot {{ max-width: 100%; height: auto; font-family: {FONTS}; font-size: 12px; display: block; }}
 svg .grid {{ stroke: #e3e3e3; }} svg .series {{ fill: none; stroke-width: 2; }}
 .county {{ display: inline-block; vertical-align: top; margin-right: 1rem; }}
 .sentence {{ color: #555; font-size: 13px; }}
@@ -188,7 +190,13 @@ def trends_section(data: Dataset, names: dict[str, str]) -> str:
     return "".join(parts)
 
 
-def render_page(data: Dataset, cov: Coverage, generated: dt.datetime) -> str:
+def render_page(
+    data: Dataset,
+    cov: Coverage,
+    generated: dt.datetime,
+    entries: list[dict[str, Any]] | None = None,
+    overdue: list[Row] | None = None,
+) -> str:
     names = {current_code(r["region_code"]): r.get("region_name") or "" for r in data.reports}
     body = "".join(
         [
@@ -199,6 +207,7 @@ def render_page(data: Dataset, cov: Coverage, generated: dt.datetime) -> str:
             coverage_section(data.reports),
             failing_section(data.failing),
             trends_section(data, names),
+            measures_section(data.metrics, data.versions, overdue or [], data.reports, entries or []),
         ]
     )
     return (

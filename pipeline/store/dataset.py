@@ -7,6 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from pipeline.store import parquet
 from pipeline.store.objectstore import S3Dataset, S3Location, is_object_url
 from pipeline.store.schema import CountyRecords, DictionaryRecord
@@ -18,6 +21,14 @@ class Dataset(Protocol):
     def read_county_reports(self, region_code: str) -> list[dict[str, Any]]: ...
 
     def write_dictionary(self, rows: Sequence[DictionaryRecord]) -> None: ...
+
+    def read_county_rows(self, name: str, region_code: str) -> list[dict[str, Any]]: ...
+
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table: ...
+
+    def write_metrics(self, table: pa.Table) -> None: ...
 
     def lock(self) -> contextlib.AbstractContextManager[None]: ...
 
@@ -36,6 +47,18 @@ class LocalDataset:
 
     def write_dictionary(self, rows: Sequence[DictionaryRecord]) -> None:
         parquet.write_dictionary(self.output, rows)
+
+    def read_county_rows(self, name: str, region_code: str) -> list[dict[str, Any]]:
+        return parquet.read_county_rows(self.output, name, region_code)
+
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table:
+        paths = parquet.county_paths(self.output, name)
+        return parquet.read_every_county(paths, name, columns, where=where)
+
+    def write_metrics(self, table: pa.Table) -> None:
+        parquet.write_metrics(self.output, table)
 
     def lock(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

@@ -19,10 +19,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from pipeline.store.parquet import REPORT_COLUMNS_READ, OutputLocked, rows_of_reports, to_arrow, with_kept
+from pipeline.store.parquet import (
+    REPORT_COLUMNS_READ,
+    OutputLocked,
+    read_every_county,
+    rows_of_reports,
+    to_arrow,
+    with_kept,
+)
 from pipeline.store.schema import COUNTY_TABLES, CountyRecords, DictionaryRecord
 
 LOCK_NAME = ".nianbao.lock"
@@ -185,6 +193,23 @@ class S3Dataset:
         table = self.read_county("reports", region_code)
         rows: list[dict[str, Any]] = [] if table is None else table.select(REPORT_COLUMNS_READ).to_pylist()
         return rows
+
+    def read_county_rows(self, name: str, region_code: str) -> list[dict[str, Any]]:
+        """The county's rows in one table as the dataset holds them now (empty: none yet)."""
+        table = self.read_county(name, region_code)
+        rows: list[dict[str, Any]] = rows_of_reports(table, name, None).to_pylist() if table else []
+        return rows
+
+    def read_every_county(
+        self, name: str, columns: list[str], where: pc.Expression | None = None
+    ) -> pa.Table:
+        """These columns of every county file of one table (the rows `where` selects)."""
+        selector = pafs.FileSelector(self.location.path(name), allow_not_found=True)
+        paths = sorted(i.path for i in self.fs.get_file_info(selector) if i.path.endswith(".parquet"))
+        return read_every_county(paths, name, columns, self.fs, where)
+
+    def write_metrics(self, table: pa.Table) -> None:
+        self._put_all({self.location.path("metrics", "metrics.parquet"): parquet_bytes(table)})
 
     @contextmanager
     def lock(self, lease_seconds: float = LEASE_SECONDS) -> Iterator[None]:

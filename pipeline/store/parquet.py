@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from pipeline.store.schema import COUNTY_TABLES, SORT_KEYS, TABLES, CountyRecords, DictionaryRecord
@@ -44,8 +45,9 @@ def to_arrow(name: str, rows: Sequence[object]) -> pa.Table:
     _, schema = TABLES[name]
     dicts: list[dict[str, Any]] = [dataclasses.asdict(r) for r in rows]  # type: ignore[call-overload]
     for d in dicts:
-        if "tokens" in d:
-            d["tokens"] = list(d["tokens"])
+        for listed in ("tokens", "changed_cells"):
+            if listed in d:
+                d[listed] = list(d[listed])
     table = pa.Table.from_pylist(dicts, schema=schema)
     if table.num_rows:
         table = table.sort_by([(k, "ascending") for k in SORT_KEYS[name]])
@@ -99,6 +101,57 @@ def read_county_reports(output: Path, region_code: str) -> list[dict[str, Any]]:
     return rows
 
 
+def read_county_rows(output: Path, name: str, region_code: str) -> list[dict[str, Any]]:
+    """The county's rows in one table as the dataset holds them now (empty: none yet)."""
+    path = county_file(output, name, region_code)
+    if not path.exists():
+        return []
+    rows: list[dict[str, Any]] = rows_of_reports(pq.read_table(path), name, None).to_pylist()
+    return rows
+
+
+def read_every_county(
+    paths: list[str],
+    name: str,
+    columns: list[str],
+    filesystem: pafs.FileSystem | None = None,
+    where: pc.Expression | None = None,
+) -> pa.Table:
+    """These columns of every county file of one table (columns a file lacks read as null), only
+    the rows `where` selects (its columns must be in every file and in `columns`).
+
+    A file that cannot be read (a county whose write crashed) is left out: its next run heals it."""
+    _, schema = TABLES[name]
+    wanted = pa.schema([schema.field(c) for c in columns])
+    parts = [wanted.empty_table()]
+    for path in paths:
+        try:
+            names = pq.read_schema(path, filesystem=filesystem).names
+            present = [c for c in columns if c in names]
+            table = pq.read_table(path, columns=present, filesystem=filesystem, filters=where)
+        except (OSError, pa.ArrowException):
+            continue
+        parts.append(
+            pa.Table.from_arrays(
+                [
+                    table[f.name].cast(f.type) if f.name in names else pa.nulls(table.num_rows, f.type)
+                    for f in wanted
+                ],
+                schema=wanted,
+            )
+        )
+    return pa.concat_tables(parts)
+
+
+def county_paths(output: Path, name: str) -> list[str]:
+    return [str(p) for p in sorted((output / name).glob("*.parquet"))]
+
+
+def write_metrics(output: Path, table: pa.Table) -> None:
+    """The dataset's one metrics file, replaced atomically."""
+    _write_atomically(table, output / "metrics" / "metrics.parquet", staging_root(output))
+
+
 def kept_rows(output: Path, name: str, region_code: str, report_ids: frozenset[str]) -> pa.Table:
     """Earlier rows of these reports in one table, in today's schema (added columns null)."""
     path = county_file(output, name, region_code)
@@ -106,14 +159,16 @@ def kept_rows(output: Path, name: str, region_code: str, report_ids: frozenset[s
     return rows_of_reports(old, name, report_ids)
 
 
-def rows_of_reports(old: pa.Table | None, name: str, report_ids: frozenset[str]) -> pa.Table:
-    """The rows of these reports in an earlier file of one table, cast to today's schema.
+def rows_of_reports(old: pa.Table | None, name: str, report_ids: frozenset[str] | None) -> pa.Table:
+    """The rows of these reports (None: every row) in an earlier file of one table, cast to today's
+    schema.
 
     Shared by the local and the object-storage writers (pipeline.store.objectstore)."""
     _, schema = TABLES[name]
-    if old is None or not report_ids:
+    if old is None or (report_ids is not None and not report_ids):
         return schema.empty_table()
-    old = old.filter(pc.is_in(old["report_id"], pa.array(sorted(report_ids), pa.string())))
+    if report_ids is not None:
+        old = old.filter(pc.is_in(old["report_id"], pa.array(sorted(report_ids), pa.string())))
     columns = [
         old[f.name].cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
         for f in schema

@@ -126,6 +126,37 @@ class EntityRecord:
 
 
 @dataclass(frozen=True)
+class ReportVersionRecord:
+    """One content of a report as it was published (a report changed after publication has several)."""
+
+    report_id: str
+    region_code: str
+    version: int  # 1 = the first content archived
+    content_sha256: str
+    first_seen: dt.datetime  # when these bytes were first downloaded
+    last_seen: dt.datetime  # the last run that found them on the portal
+    # `table.row.column` of each cell whose value differs from the previous version's.
+    changed_cells: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricRecord:
+    """One disclosure metric of one report (formulas and versions: docs/metrics.md)."""
+
+    report_id: str
+    region_code: str
+    year: int | None
+    template: str
+    metric: str
+    value: float | None  # null when the denominator is 0 or an input is unreadable
+    numerator: float | None
+    denominator: float | None
+    formula_version: str
+    province_percentile: float | None = None  # 0-100 among the province's reports of the year (>= 5)
+    deadline_basis: str | None = None  # timeliness.days_late: which deadline applied and why
+
+
+@dataclass(frozen=True)
 class DictionaryRecord:
     template: str
     table_key: str
@@ -231,6 +262,34 @@ ENTITIES_SCHEMA = pa.schema(
     ]
 )
 
+REPORT_VERSIONS_SCHEMA = pa.schema(
+    [
+        ("report_id", pa.string()),
+        ("region_code", pa.string()),
+        ("version", pa.int32()),
+        ("content_sha256", pa.string()),
+        ("first_seen", UTC_TS),
+        ("last_seen", UTC_TS),
+        ("changed_cells", pa.list_(pa.string())),
+    ]
+)
+
+METRICS_SCHEMA = pa.schema(
+    [
+        ("report_id", pa.string()),
+        ("region_code", pa.string()),
+        ("year", pa.int32()),
+        ("template", pa.string()),
+        ("metric", pa.string()),
+        ("value", pa.float64()),
+        ("numerator", pa.float64()),
+        ("denominator", pa.float64()),
+        ("formula_version", pa.string()),
+        ("province_percentile", pa.float64()),
+        ("deadline_basis", pa.string()),
+    ]
+)
+
 DICTIONARY_SCHEMA = pa.schema(
     [
         ("template", pa.string()),
@@ -250,8 +309,18 @@ TABLES: dict[str, tuple[type, pa.Schema]] = {
     "sentences": (SentenceRecord, SENTENCES_SCHEMA),
     "entities": (EntityRecord, ENTITIES_SCHEMA),
     "dictionary": (DictionaryRecord, DICTIONARY_SCHEMA),
+    "report_versions": (ReportVersionRecord, REPORT_VERSIONS_SCHEMA),
+    "metrics": (MetricRecord, METRICS_SCHEMA),  # one file for the dataset: metrics/metrics.parquet
 }
-COUNTY_TABLES: tuple[str, ...] = ("reports", "sections", "facts", "checks", "sentences", "entities")
+COUNTY_TABLES: tuple[str, ...] = (
+    "reports",
+    "sections",
+    "facts",
+    "checks",
+    "sentences",
+    "entities",
+    "report_versions",
+)
 
 # Sort order of each table's rows inside a file, so reruns give identical files.
 SORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -262,6 +331,8 @@ SORT_KEYS: dict[str, tuple[str, ...]] = {
     "sentences": ("year", "report_id", "section_no", "sentence_no"),
     "entities": ("year", "report_id", "section_no", "start_char", "label"),
     "dictionary": ("template", "table_key", "row_key", "column_key"),
+    "report_versions": ("report_id", "version"),
+    "metrics": ("year", "report_id", "metric"),
 }
 
 
@@ -276,6 +347,7 @@ class CountyRecords:
     checks: list[CheckRecord] = field(default_factory=list)
     sentences: list[SentenceRecord] = field(default_factory=list)
     entities: list[EntityRecord] = field(default_factory=list)
+    report_versions: list[ReportVersionRecord] = field(default_factory=list)
 
     def table(self, name: str) -> list[object]:
         rows: list[object] = list(getattr(self, name))

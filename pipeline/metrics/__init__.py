@@ -1,0 +1,1 @@
+"""What readers measure: disclosure metrics, 条例 deadlines and overdue sources (docs/metrics.md)."""
