@@ -271,8 +271,8 @@ def cmd_sources(sources: Path, output: Path) -> int:
         paused = "yes" if row["paused"] else "no"
         print(
             f"{row['region_code']:<8} {row['region_name']:<8} {paused:<6} {success:<17} "
-            f"{'status':<7} {'overdue':<7}  error"
-            f"{row['last_error'] or ''}"
+            f"{row['consecutive_failures']:>8} {row['documents'] or 0:>5} {row['status']:<7} "
+            f"{row['overdue'] or '':<7}  {row['last_error'] or ''}"
         )
         if row["listings"]:
             print(f"{'':<8} listings: {listing_summary(row['listings'])}")
