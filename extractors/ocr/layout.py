@@ -103,10 +103,11 @@ def _number_reading(grey: np.ndarray, box: Box) -> tuple[str, float]:
 def read_cell(
     read: Sequence[TextBox], box: Box, grey: np.ndarray, ink: np.ndarray
 ) -> tuple[str, float | None]:
-    """A cell's text and confidence (None for a blank cell). A number is read again from its crop and
-    its confidence is how sure the recogniser is of those digits (`read_number`); if the two readings
-    differ, the cell gets the lower score. A cell whose ink the page reading missed is read from its
-    crop with half that score (read once, on a doubtful spot)."""
+    """A cell's text and confidence (None for a blank cell). A number's confidence is how sure the
+    recogniser is of its digits (`read_number`): from the page reading when that is sure, otherwise
+    from its crop read again (if the two readings differ, the cell gets the lower score). A cell whose
+    ink the page reading missed is read from its crop with half that score (read once, on a doubtful
+    spot)."""
     text = clean_cell_text("".join(joined(line) for line in text_lines(read))) or ""
     if not read:
         if not _has_ink(ink, box):
@@ -116,8 +117,11 @@ def read_cell(
     score = min(b.score for b in read)
     if score >= SURE or not NUMBER_TEXT.match(text):
         return text, score
+    first = min(b.digits_sure for b in read)
+    if first >= SURE:
+        return text, first
     again, sure = _number_reading(grey, _around(read))
-    return text, sure if again == text else min(score, sure)
+    return text, min(first, sure) if again == text else min(score, first, sure)
 
 
 def _shrunk(box: Box) -> Box:

@@ -11,7 +11,7 @@ import pypdfium2.raw as pdfium_c
 
 from extractors.model import RawTable
 from extractors.ocr import image
-from extractors.ocr.engine import TextBox, is_upside_down, read_lines
+from extractors.ocr.engine import TextBox, find_lines, is_upside_down, read_lines
 from extractors.ocr.grid import find_grids
 from extractors.ocr.layout import body_lines, grid_table, split_boxes
 from extractors.pdf.text import Line
@@ -62,11 +62,14 @@ def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
     rgb, height = _rendered(pdf, number)
     grey, skew = cleaned(rgb)
     del rgb
-    boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
-    flipped = is_upside_down(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), boxes)
-    if flipped:  # scanned upside down: turn the page and read it again
+    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+    found = find_lines(colour)
+    flipped = is_upside_down(colour, found)
+    if flipped:  # scanned upside down: turn the page, find its lines again
         grey = np.ascontiguousarray(grey[::-1, ::-1])
-        boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
+        colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+        found = find_lines(colour)
+    boxes = read_lines(colour, found)
     return _laid_out(grey, boxes, PageRead(number, height, skew=skew, upside_down=flipped))
 
 
