@@ -17,6 +17,7 @@ STRATEGY = "ocr"
 UNREAD_INK = 40  # px of ink in a cell (beyond dust): something is printed there
 CELL_MARGIN = 0.15  # share of a cell's width/height kept clear of its rules when looking inside it
 SURE = 0.99  # a number read at least this surely is not read again
+SEAL_SHARE = 0.05  # a cell this much covered by a seal is under it
 NUMBER_TEXT = re.compile(r"^[-+]?[\d,.]+%?$")
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
@@ -130,11 +131,44 @@ def _shrunk(box: Box) -> Box:
     return x0 + dx, y0 + dy, x1 - dx, y1 - dy
 
 
+def mended(grid: Grid, boxes: Sequence[TextBox]) -> Grid:
+    """The grid with rules put back where a missing rule would merge two numbers: no merged cell
+    prints two numbers side by side or one above the other, so that rule was lost (left out by the
+    printer, or faded in the scan)."""
+    numbers: set[tuple[int, int]] = set()
+    for box in boxes:
+        if NUMBER_TEXT.match(clean_cell_text(box.text) or ""):
+            numbers.add(grid.cell_at(box.cx, box.cy))
+    lost = {
+        (side, i, j)
+        for side, i, j in grid.open
+        if (i, j) in numbers and ((i, j + 1) if side == "v" else (i + 1, j)) in numbers
+    }
+    return grid.mended(lost)
+
+
+def under_seal(confidence: float | None, box: Box, hidden: np.ndarray | None) -> float | None:
+    """A cell a seal covers (in part) is damaged where print and seal ink met: only a sure reading
+    (SURE) keeps its confidence, any other is halved (doubtful)."""
+    if confidence is None or confidence >= SURE or hidden is None:
+        return confidence
+    x0, y0, x1, y1 = box
+    area = hidden[max(0, y0) : y1, max(0, x0) : x1]
+    return confidence / 2 if area.size and float((area > 127).mean()) >= SEAL_SHARE else confidence
+
+
 def grid_table(
-    grid: Grid, boxes: Sequence[TextBox], grey: np.ndarray, ink: np.ndarray, page: int
+    grid: Grid,
+    boxes: Sequence[TextBox],
+    grey: np.ndarray,
+    ink: np.ndarray,
+    page: int,
+    hidden: np.ndarray | None = None,
 ) -> RawTable:
     """The grid as a RawTable: each merged cell's text in its top-left grid cell, covered cells None,
-    every printed cell with its confidence (`read_cell`)."""
+    every printed cell with its confidence (`read_cell`; `under_seal` where `hidden` marks a seal).
+    Rules lost between two numbers are put back first (`mended`)."""
+    grid = mended(grid, boxes)
     in_cell: dict[tuple[int, int], list[TextBox]] = {}
     for box in boxes:
         in_cell.setdefault(grid.anchor(*grid.cell_at(box.cx, box.cy)), []).append(box)
@@ -145,8 +179,9 @@ def grid_table(
             if grid.anchor(i, j) != (i, j):
                 row.append(RawCell(None, page))
                 continue
-            text, confidence = read_cell(in_cell.get((i, j), []), _span(grid, i, j), grey, ink)
-            row.append(RawCell(text, page, confidence))
+            span = _span(grid, i, j)
+            text, confidence = read_cell(in_cell.get((i, j), []), span, grey, ink)
+            row.append(RawCell(text, page, under_seal(confidence, span, hidden)))
         rows.append(tuple(row))
     return RawTable(rows=tuple(rows), page=page, strategy=STRATEGY)
 

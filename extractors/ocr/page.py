@@ -60,17 +60,22 @@ def page_image(page: pypdfium2.PdfPage) -> np.ndarray:
 def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
     """OCR one page (1-based). Raises PageTooCoarse for a page image under MIN_SCAN_DPI."""
     rgb, height = _rendered(pdf, number)
-    grey, skew = cleaned(rgb)
+    level, skew = image.upright(image.drop_red(rgb))
+    rules, hidden = (
+        image.rotate(a, skew, fill=fill) for a, fill in zip(image.no_red(rgb), (255, 0), strict=True)
+    )
     del rgb
+    grey = cleaned(level)
     colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
     found = find_lines(colour)
     flipped = is_upside_down(colour, found)
     if flipped:  # scanned upside down: turn the page, find its lines again
-        grey = np.ascontiguousarray(grey[::-1, ::-1])
+        rules, hidden, grey = (np.ascontiguousarray(a[::-1, ::-1]) for a in (rules, hidden, grey))
         colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
         found = find_lines(colour)
     boxes = read_lines(colour, found)
-    return _laid_out(grey, boxes, PageRead(number, height, skew=skew, upside_down=flipped))
+    read = PageRead(number, height, skew=skew, upside_down=flipped)
+    return _laid_out(grey, (image.ink(rules), hidden), boxes, read)
 
 
 def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, float]:
@@ -85,21 +90,27 @@ def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, floa
         page.close()
 
 
-def cleaned(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """Grey page without red ink, deskewed (and the angle), scanner noise and JPEG ringing filtered
-    (read as specks and dots otherwise)."""
-    grey, skew = image.upright(image.drop_red(rgb))
-    return cv2.medianBlur(grey, 3), skew
+def cleaned(level: np.ndarray) -> np.ndarray:
+    """The deskewed grey page for reading text: scanner noise and JPEG ringing filtered (read as specks
+    and dots otherwise). Rules are found on the page before this filter, which breaks thin rules."""
+    return cv2.medianBlur(level, 3)
 
 
-def _laid_out(grey: np.ndarray, boxes: list[TextBox], read: PageRead) -> PageRead:
+def _laid_out(
+    grey: np.ndarray, rule_ink: tuple[np.ndarray, np.ndarray], boxes: list[TextBox], read: PageRead
+) -> PageRead:
+    """Tables from the rules in `rule_ink` (the unfiltered page without red ink, and where red ink
+    hid it), text and cells from `grey`."""
     ink = image.ink(grey)
-    grids, rules = find_grids(ink, RENDER_DPI)
+    text = [(b.x0, b.y0, b.x1, b.y1) for b in boxes]
+    grids, rules = find_grids(rule_ink[0], RENDER_DPI, text, rule_ink[1])
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((5, 5), np.uint8))))
     inside, outside = split_boxes(boxes, grids)
     pt = 72 / RENDER_DPI
     for grid, in_grid in zip(grids, inside, strict=True):
-        read.tables.append((grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number)))
+        read.tables.append(
+            (grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number, rule_ink[1]))
+        )
     for line in body_lines(outside):
         read.lines.append(Line(text=line.text, top=line.y0 * pt, bottom=line.y1 * pt, size=line.height * pt))
     return read
