@@ -15,7 +15,7 @@ RULE_PRESENT = 0.5  # share of a boundary that must be inked for the rule to be 
 MIN_TABLE = 0.5  # inch: a table is at least this wide and high
 RULE_BRIDGE = 0.04  # inch: gaps this short along a rule are inked before rules are looked for
 RULE_GAP = 0.15  # inch: a gap this short in a rule is closed
-TEXT_SLACK = 3  # px: a stroke this near a text line's box is still inside it
+TEXT_SLACK = 8  # px: a stroke this near a text line's box is inside it (bridging lengthens strokes)
 REACH = 0.05  # inch: how near a rule's end must come to a crossing rule
 
 

@@ -132,19 +132,29 @@ def _shrunk(box: Box) -> Box:
 
 
 def mended(grid: Grid, boxes: Sequence[TextBox]) -> Grid:
-    """The grid with rules put back where a missing rule would merge two numbers: no merged cell
-    prints two numbers side by side or one above the other, so that rule was lost (left out by the
-    printer, or faded in the scan)."""
+    """The grid with rules put back where a missing rule would merge a number with what stands left
+    of it or above it: no merged cell prints a number beside other text (or under another number),
+    so that rule was lost (left out by the printer, or faded in the scan). A line of text running
+    across the boundary means the cells are really one."""
     numbers: set[tuple[int, int]] = set()
+    printed: set[tuple[int, int]] = set()
     for box in boxes:
+        printed.add(grid.cell_at(box.cx, box.cy))
         if NUMBER_TEXT.match(clean_cell_text(box.text) or ""):
             numbers.add(grid.cell_at(box.cx, box.cy))
-    lost = {
-        (side, i, j)
-        for side, i, j in grid.open
-        if (i, j) in numbers and ((i, j + 1) if side == "v" else (i + 1, j)) in numbers
-    }
+    lost = set()
+    for side, i, j in grid.open:
+        if side == "v" and (i, j + 1) in numbers and (i, j) in printed and not _across(grid, boxes, i, j):
+            lost.add((side, i, j))
+        if side == "h" and (i, j) in numbers and (i + 1, j) in numbers:
+            lost.add((side, i, j))
     return grid.mended(lost)
+
+
+def _across(grid: Grid, boxes: Sequence[TextBox], i: int, j: int) -> bool:
+    """True when a text line in row i runs across the boundary right of column j."""
+    x = grid.xs[j + 1]
+    return any(b.x0 < x < b.x1 and grid.ys[i] <= b.cy <= grid.ys[i + 1] for b in boxes)
 
 
 def under_seal(confidence: float | None, box: Box, hidden: np.ndarray | None) -> float | None:
