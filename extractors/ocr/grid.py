@@ -273,12 +273,25 @@ def find_grids(
 
 
 def _grid(horizontal: np.ndarray, vertical: np.ndarray, gap: int, pad: int) -> Grid | None:
-    ys = _positions(horizontal, 0, gap)
-    xs = _positions(vertical, 1, gap)
+    ys = _closed(_positions(horizontal, 0, gap), vertical, 0, gap)
+    xs = _closed(_positions(vertical, 1, gap), horizontal, 1, gap)
     if len(xs) < 2 or len(ys) < 2:
         return None  # a box or a lone rule, not a table
     open_ = _open_boundaries(xs, ys, horizontal, vertical, pad)
     return Grid(tuple(xs), tuple(ys), _merged(len(ys) - 1, len(xs) - 1, open_), open_)
+
+
+def _closed(positions: list[int], across: np.ndarray, axis: int, gap: int) -> list[int]:
+    """Rule positions with the table closed where the crossing rules end, when they run on past the
+    first or last rule: a table cut at the foot of a page with no rule under its last row (the
+    column rules end there), or a table printed without its outer side rules."""
+    inked = np.flatnonzero(across.max(axis=1 - axis))
+    if not positions or inked.size == 0:
+        return positions
+    first, last = int(inked[0]), int(inked[-1])
+    head = [first] if positions[0] - first > 2 * gap else []
+    tail = [last] if last - positions[-1] > 2 * gap else []
+    return head + positions + tail
 
 
 def _shifted(grid: Grid, dx: int, dy: int) -> Grid:

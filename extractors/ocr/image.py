@@ -9,15 +9,19 @@ import numpy as np
 MAX_SKEW = 3.0  # degrees searched either way; scanners rarely do worse
 SKEW_STEP = 0.1
 SKEW_WIDTH = 800  # px: the skew is measured on a copy this wide (fast, and precise enough)
+RED_MARGIN = 25  # ... and its red channel this much above green and blue
 RED_HUE = 12  # OpenCV hue (0-180) this near red is seal ink
 RED_SATURATION = 30  # ... when at least this saturated (0-255); grey print and yellowed paper are not
 
 
 def _red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where a page is red or pink (hue near red, some saturation), and its HSV image."""
+    """Where a page is red or pink (hue near red, some saturation, and red well above green and blue:
+    dark print on yellowed paper has a reddish hue too), and its HSV image."""
     hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
     hue, saturation = hsv[..., 0], hsv[..., 1]
-    return ((hue <= RED_HUE) | (hue >= 180 - RED_HUE)) & (saturation >= RED_SATURATION), hsv
+    r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
+    hued = ((hue <= RED_HUE) | (hue >= 180 - RED_HUE)) & (saturation >= RED_SATURATION)
+    return hued & ((r - np.maximum(g, b)) >= RED_MARGIN), hsv
 
 
 def drop_red(rgb: np.ndarray) -> np.ndarray:
