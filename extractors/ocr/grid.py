@@ -9,11 +9,12 @@ import cv2
 import numpy as np
 
 RULE_MIN_H = 0.2  # inch: shortest horizontal rule (a narrow cell's width)
-RULE_MIN_V = 0.2  # inch: shortest vertical rule (longer than any stroke of a glyph)
+RULE_MIN_V = 0.25  # inch: shortest vertical rule (longer than any stroke of a glyph, brackets too)
 MERGE_GAP = 0.08  # inch: rule positions closer than this are one rule (no column is narrower)
 RULE_PRESENT = 0.5  # share of a boundary that must be inked for the rule to be there
 MIN_TABLE = 0.5  # inch: a table is at least this wide and high
-RULE_BRIDGE = 0.04  # inch: gaps this short along a rule are inked before rules are looked for
+LONG_RULE = 0.5  # inch: rules this long are looked for on the unfiltered page too
+RULE_BRIDGE = 0.015  # inch: gaps this short along a rule are inked before rules are looked for
 RULE_GAP = 0.15  # inch: a gap this short in a rule is closed
 TEXT_SLACK = 8  # px: a stroke this near a text line's box is inside it (bridging lengthens strokes)
 REACH = 0.05  # inch: how near a rule's end must come to a crossing rule
@@ -61,11 +62,15 @@ class Grid:
         return next((r, c) for r, row in enumerate(self.owner) for c, o in enumerate(row) if o == cell)
 
 
-def rule_masks(binary: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Horizontal and vertical rules of a binary page (ink = 255), text removed. Before a rule is
-    looked for, gaps along it are bridged (RULE_BRIDGE) and it is thickened across by a pixel either
-    way: a fax or a faded scan leaves thin rules as dashes, and a turned thin rule steps."""
-    h_len, v_len = max(10, int(RULE_MIN_H * dpi)), max(10, int(RULE_MIN_V * dpi))
+def rule_masks(
+    binary: np.ndarray, dpi: float, shortest: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Horizontal and vertical rules of a binary page (ink = 255), text removed: runs at least
+    RULE_MIN_H / RULE_MIN_V long, or `shortest` (inch). Before a rule is looked for, gaps along it
+    are bridged (RULE_BRIDGE) and it is thickened across by a pixel either way: a fax or a faded
+    scan leaves thin rules as dashes, and a turned thin rule steps."""
+    h_len = max(10, int((shortest or RULE_MIN_H) * dpi))
+    v_len = max(10, int((shortest or RULE_MIN_V) * dpi))
     bridge = max(3, int(RULE_BRIDGE * dpi))
     along_h = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((1, bridge), np.uint8))
     along_v = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, np.ones((bridge, 1), np.uint8))
@@ -137,6 +142,15 @@ def _crossings(segment: Segment, across: list[Segment], reach: int) -> int:
     )
 
 
+def _is_rule(segment: Segment, across: list[Segment], reach: int) -> bool:
+    """A rule: at least two perpendicular rules cross or touch it, and one of its ends meets one."""
+
+    def meets(end: int) -> bool:
+        return any(abs(c.at - end) <= reach and c.a - reach <= segment.at <= c.b + reach for c in across)
+
+    return (meets(segment.a) or meets(segment.b)) and _crossings(segment, across, reach) >= 2
+
+
 def _in_text(segment: Segment, horizontal: bool, text: Sequence[TextArea]) -> bool:
     """True when the segment lies inside one text line's box (a glyph's stroke)."""
     for x0, y0, x1, y1 in text:
@@ -159,17 +173,17 @@ def _true_rules(
     text: Sequence[TextArea] = (),
     hidden: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the rules that at least two perpendicular rules cross or touch (glyph strokes float inside
-    cells, seal remnants cross nothing); twice, as a dropped stroke frees others. A rule need not end
-    on a crossing rule: a table continued from the page before may open with no rule over its label
-    column, and a fax breaks rules anywhere."""
+    """Keep the rules that at least two perpendicular rules cross or touch, one of them at an end
+    (glyph strokes float inside cells or touch one rule, seal remnants cross nothing); twice, as a
+    dropped stroke frees others. Only one end need meet a rule: a table continued from the page
+    before may open with no rule over its label column."""
     hs, h_labels = _segments(horizontal, True, gap, hidden)
     vs, v_labels = _segments(vertical, False, gap, hidden)
     hs = [s for s in hs if not _in_text(s, True, text)]
     vs = [s for s in vs if not _in_text(s, False, text)]
     for _ in range(2):
-        hs = [s for s in hs if _crossings(s, vs, reach) >= 2]
-        vs = [s for s in vs if _crossings(s, hs, reach) >= 2]
+        hs = [s for s in hs if _is_rule(s, vs, reach)]
+        vs = [s for s in vs if _is_rule(s, hs, reach)]
     keep_h = np.isin(h_labels, [k for s in hs for k in s.labels]).astype(np.uint8) * 255
     keep_v = np.isin(v_labels, [k for s in vs for k in s.labels]).astype(np.uint8) * 255
     return _drawn(keep_h, hs, True), _drawn(keep_v, vs, False)
@@ -245,15 +259,26 @@ def _merged(rows: int, cols: int, open_: frozenset[Boundary]) -> tuple[tuple[int
 
 
 def find_grids(
-    binary: np.ndarray, dpi: float, text: Sequence[TextArea] = (), hidden: np.ndarray | None = None
+    binary: np.ndarray,
+    dpi: float,
+    text: Sequence[TextArea] = (),
+    hidden: np.ndarray | None = None,
+    faint: np.ndarray | None = None,
 ) -> tuple[list[Grid], np.ndarray]:
     """Every ruled table of the page, top to bottom, and the mask of all rules (to keep out of text).
 
     A table is a connected set of rules; its boundaries are every rule position in it, and two
     neighbouring grid cells are one merged cell when the rule between them is missing. A stroke
     inside one of the `text` lines' boxes is a glyph's, not a rule (a heading's strokes, bridged,
-    can look like a small grid). Rules are whole across gaps under `hidden` (where a seal was)."""
+    can look like a small grid). Rules are whole across gaps under `hidden` (where a seal was).
+
+    `faint` is the page's ink before noise was filtered out of `binary` (the filter breaks a fax's
+    thin rules into dashes): only long runs (LONG_RULE) are taken from it, since its specks join
+    glyph strokes to rules in tight rows."""
     horizontal, vertical = rule_masks(binary, dpi)
+    if faint is not None:
+        long_h, long_v = rule_masks(faint, dpi, LONG_RULE)
+        horizontal, vertical = cv2.bitwise_or(horizontal, long_h), cv2.bitwise_or(vertical, long_v)
     reach, gap = max(4, int(REACH * dpi)), max(3, int(RULE_GAP * dpi))
     horizontal, vertical = _true_rules(horizontal, vertical, reach, gap, text, hidden)
     rules = cv2.bitwise_or(horizontal, vertical)

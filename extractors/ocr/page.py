@@ -75,7 +75,7 @@ def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
         found = find_lines(colour)
     boxes = read_lines(colour, found)
     read = PageRead(number, height, skew=skew, upside_down=flipped)
-    return _laid_out(grey, (image.ink(rules), hidden), boxes, read)
+    return _laid_out(grey, (rules, hidden), boxes, read)
 
 
 def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, float]:
@@ -92,25 +92,26 @@ def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, floa
 
 def cleaned(level: np.ndarray) -> np.ndarray:
     """The deskewed grey page for reading text: scanner noise and JPEG ringing filtered (read as specks
-    and dots otherwise). Rules are found on the page before this filter, which breaks thin rules."""
+    and dots otherwise). Long rules are also looked for on the page before this filter, which
+    breaks thin rules."""
     return cv2.medianBlur(level, 3)
 
 
 def _laid_out(
-    grey: np.ndarray, rule_ink: tuple[np.ndarray, np.ndarray], boxes: list[TextBox], read: PageRead
+    grey: np.ndarray, ruled: tuple[np.ndarray, np.ndarray], boxes: list[TextBox], read: PageRead
 ) -> PageRead:
-    """Tables from the rules in `rule_ink` (the unfiltered page without red ink, and where red ink
-    hid it), text and cells from `grey`."""
+    """Tables from the rules of `ruled` (the deskewed page with red ink painted out, not yet
+    filtered, and where red ink hid it), text and cells from `grey`."""
     ink = image.ink(grey)
     text = [(b.x0, b.y0, b.x1, b.y1) for b in boxes]
-    grids, rules = find_grids(rule_ink[0], RENDER_DPI, text, rule_ink[1])
+    page, hidden = ruled
+    filtered = image.ink(cv2.medianBlur(page, 3))
+    grids, rules = find_grids(filtered, RENDER_DPI, text, hidden, faint=image.ink(page))
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((5, 5), np.uint8))))
     inside, outside = split_boxes(boxes, grids)
     pt = 72 / RENDER_DPI
     for grid, in_grid in zip(grids, inside, strict=True):
-        read.tables.append(
-            (grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number, rule_ink[1]))
-        )
+        read.tables.append((grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number, hidden)))
     for line in body_lines(outside):
         read.lines.append(Line(text=line.text, top=line.y0 * pt, bottom=line.y1 * pt, size=line.height * pt))
     return read
