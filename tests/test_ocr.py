@@ -324,12 +324,17 @@ def test_a_clearly_printed_number_is_read_with_certainty(printed: str) -> None:
 
 
 def _table(
-    dashed: bool = False, bottom: bool = True, sides: bool = True, gap: tuple[int, int] | None = None
+    dashed: bool = False,
+    bottom: bool = True,
+    sides: bool = True,
+    gap: tuple[int, int] | None = None,
+    xs: tuple[int, ...] = (100, 300, 500, 700),
 ) -> np.ndarray:
-    """A 3x3 ruled table at 200 dpi scale: rules dashed as a fax leaves them, the bottom rule or the
-    outer side rules left out, or a stretch `gap` (x0, x1) of the second horizontal rule erased."""
+    """A ruled table of 3 rows at 200 dpi scale (columns between `xs`): rules dashed as a fax leaves
+    them, the bottom rule or the outer side rules left out, or a stretch `gap` (x0, x1) of the
+    second horizontal rule erased."""
     page = np.full((600, 800), 255, np.uint8)
-    xs, ys = (100, 300, 500, 700), (100, 200, 300, 400)
+    ys = (100, 200, 300, 400)
 
     def rule(a: tuple[int, int], b: tuple[int, int]) -> None:
         if not dashed:
@@ -365,7 +370,7 @@ def test_a_table_with_no_rule_under_its_last_row_closes_where_its_column_rules_e
 
 
 def test_a_table_printed_without_outer_side_rules_closes_where_its_rows_end() -> None:
-    assert _shape(_table(sides=False)) == [(3, 3, 9)]
+    assert _shape(_table(sides=False, xs=(100, 250, 400, 550, 700))) == [(3, 4, 12)]
 
 
 def test_a_rule_a_seal_hid_is_mended_across_it() -> None:

@@ -143,12 +143,14 @@ def _crossings(segment: Segment, across: list[Segment], reach: int) -> int:
 
 
 def _is_rule(segment: Segment, across: list[Segment], reach: int) -> bool:
-    """A rule: at least two perpendicular rules cross or touch it, and one of its ends meets one."""
+    """A rule: at least two perpendicular rules cross or touch it, one of them at one of its ends; or
+    three cross it (the rows of a table printed without outer side rules end on nothing)."""
 
     def meets(end: int) -> bool:
         return any(abs(c.at - end) <= reach and c.a - reach <= segment.at <= c.b + reach for c in across)
 
-    return (meets(segment.a) or meets(segment.b)) and _crossings(segment, across, reach) >= 2
+    crossings = _crossings(segment, across, reach)
+    return crossings >= 3 or (crossings >= 2 and (meets(segment.a) or meets(segment.b)))
 
 
 def _in_text(segment: Segment, horizontal: bool, text: Sequence[TextArea]) -> bool:
