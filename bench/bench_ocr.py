@@ -29,6 +29,15 @@ CASES = (
 )
 EXTRA = (("pdf-2019-stsong", 1.2), ("real/hongze-2024", -1.5), ("pdf-2021-libreoffice", 0.7))
 
+HISTORY = (
+    "Earlier rounds on this machine (same bench, kept by hand): 2026-12-06, onnxruntime on every core, "
+    "lines found and read on the page at 2000 px, numbers under 0.99 read twice: 9.0-14.4 s per page "
+    "on the clock (load average ~4.5), ~1 GiB peak RSS; `extra-scan-pdf-2021-libreoffice` 180/182. "
+    "This round: lines found on a 0.6x copy, recognised from the page in batches padded only to their "
+    "widest, one onnxruntime thread, a number the page reading is sure of not read again, the "
+    "orientation checked before anything is recognised.",
+)
+
 # Runs in the child: extract one document, normalise it, print timings, memory and accuracy as JSON.
 CHILD = """
 import datetime as dt, json, resource, sys, time
@@ -175,6 +184,8 @@ def main() -> None:
                 "three "
                 "PP-OCR models. 'doubtful' cells are read with confidence under the threshold: value null, "
                 "raw kept, named in the report's error.",
+                "",
+                *HISTORY,
                 "",
             ]
         ),
