@@ -341,7 +341,7 @@ def _table(
             cv2.line(page, a, b, 0, 2)
             return
         length = max(abs(b[0] - a[0]), abs(b[1] - a[1]))
-        for k in range(0, length, 10):  # 6 px of ink, 4 px of paper
+        for k in range(0, length, 10):  # dashes every 10 px (drawn 2 px thick: gaps of ~2 px)
             t0, t1 = k / length, min(1.0, (k + 6) / length)
             p0 = (round(a[0] + (b[0] - a[0]) * t0), round(a[1] + (b[1] - a[1]) * t0))
             p1 = (round(a[0] + (b[0] - a[0]) * t1), round(a[1] + (b[1] - a[1]) * t1))
