@@ -137,6 +137,31 @@ def test_a_scan_of_a_real_report_keeps_its_identity(
     assert "".join((report.title or "").split()) == "".join(expected["title"].split())
 
 
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, "".join(a.split()), "".join(b.split())).ratio()
+
+
+@pytest.mark.parametrize("name", REAL_SCANS)
+def test_a_scan_of_a_real_report_keeps_its_sections(
+    read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str
+) -> None:
+    """Every heading as printed, and each section's text (or, where the golden file gives only its
+    boundaries, how it starts and ends) at least 95 % the same."""
+    expected, records = read[name]
+    got = {s.section_no: s for s in records.sections}
+    for want in expected["sections"]:
+        section = got[want["section_no"]]
+        assert (section.heading or None) == want["heading"]
+        text = "".join(section.text.split())
+        if "text" in want:
+            assert _similar(text, want["text"]) >= 0.95, (want["section_no"], text)
+        for key in ("starts", "ends"):
+            if key in want:
+                edge = "".join(want[key].split())
+                part = text[: len(edge)] if key == "starts" else text[-len(edge) :]
+                assert _similar(part, edge) >= 0.95, (want["section_no"], key, part)
+
+
 @pytest.mark.parametrize("name", SCANS)
 def test_doubtful_cells_are_named_and_the_report_is_partial(
     read: dict[str, tuple[dict[str, Any], ReportRecords]], name: str
