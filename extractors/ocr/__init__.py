@@ -12,7 +12,7 @@ from extractors.ocr.engine import OcrUnavailable, ocr_version
 
 __all__ = ["OCR_VERSION", "OcrUnavailable", "ocr_into"]
 
-READER_VERSION = 2  # bump when this reader's output changes
+READER_VERSION = 3  # bump when this reader's output changes
 # What reads scans in this install, for the extraction cache ("none": a needs_ocr result is final only
 # until OCR is installed).
 OCR_VERSION = f"{ocr_version()}; reader {READER_VERSION}" if ocr_version() else "none"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import importlib.util
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 
 MODEL_FILES = {
@@ -19,6 +21,9 @@ MODEL_FILES = {
 }
 DIGITS = "0123456789"
 ORIENTATION_SAMPLE = 15  # text lines whose orientation (0° or 180°) decides the page's
+DET_SCALE = 0.6  # lines are found on a copy this size (120 dpi for a 200-dpi page): 3x fewer pixels
+BATCH = 32  # crops recognised in one call
+MIN_RATIO = 4.0  # crops are padded (blank) to at least this width/height: a lone 0 padded less reads as o
 
 
 class OcrUnavailable(RuntimeError):
@@ -35,6 +40,7 @@ class TextBox:
     y1: float
     text: str
     score: float
+    digits_sure: float = 0.0  # how sure the recogniser is of the digits read (`_digits_sure`)
 
     @property
     def cx(self) -> float:
@@ -80,7 +86,16 @@ def engine() -> Any:
 
     params: dict[str, Any] = {"Global.log_level": "error", "Global.text_score": 0.0}
     params |= {f"{task}.model_path": str(models / name) for task, name in MODEL_FILES.items()}
+    params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads()
     return RapidOCR(params=params)
+
+
+def threads() -> int:
+    """Threads onnxruntime uses per process: NIANBAO_OCR_THREADS, default 1. Documents are read by one
+    worker process per core, and threads beyond the free cores only spin (measured: a page costs
+    twice the CPU with 2 threads on a busy 2-core machine, and takes longer)."""
+    value = os.environ.get("NIANBAO_OCR_THREADS", "1")
+    return max(1, int(value)) if value.isdigit() else 1
 
 
 def ready() -> None:
@@ -88,17 +103,75 @@ def ready() -> None:
     engine()
 
 
-def read_lines(image: np.ndarray) -> list[TextBox]:
+def read_lines(image: np.ndarray, found: Sequence[TextBox] | None = None) -> list[TextBox]:
     """Every text line of an upright RGB page image, low-confidence lines included (the caller judges
-    them). Lines are never turned one by one: the line classifier would read a lone 9 as a turned 6."""
-    result = engine()(image, use_det=True, use_cls=False, use_rec=True)  # flags persist between calls
-    if result.boxes is None or result.txts is None or result.scores is None:
-        return []
+    them): found on a copy at DET_SCALE (lines are found as well at 120 dpi) unless `found` gives
+    them, read from the image itself, all lines in a few batches (`recognise`)."""
+    boxes = find_lines(image) if found is None else found
+    readings = recognise([crop(image, box) for box in boxes])
     return [
-        _box(points, text, float(score))
-        for points, text, score in zip(result.boxes, result.txts, result.scores, strict=True)
+        TextBox(b.x0, b.y0, b.x1, b.y1, text.strip(), score, sure)
+        for b, (text, score, sure) in zip(boxes, readings, strict=True)
         if text.strip()
     ]
+
+
+def find_lines(image: np.ndarray) -> list[TextBox]:
+    """The text lines' boxes (no text yet), found on a copy scaled by DET_SCALE, in image pixels."""
+    small = cv2.resize(image, None, fx=DET_SCALE, fy=DET_SCALE, interpolation=cv2.INTER_AREA)
+    found = engine()._load_det_model()(small)
+    if found.boxes is None:
+        return []
+    return [_box((np.asarray(points) / DET_SCALE).tolist(), "", 0.0) for points in found.boxes]
+
+
+def crop(image: np.ndarray, box: TextBox) -> np.ndarray:
+    """A line's crop, never turned (the page is upright: a narrow '1' stays a '1'); a crop narrower
+    than it is high gets paper either side, as a recogniser needs around a lone digit."""
+    height, width = image.shape[:2]
+    pad = max(0.0, (box.height - (box.x1 - box.x0)) / 2) + 2
+    x0, x1 = max(0, int(box.x0 - pad)), min(width, int(np.ceil(box.x1 + pad)))
+    y0, y1 = max(0, int(box.y0)), min(height, int(np.ceil(box.y1)))
+    return np.ascontiguousarray(image[y0:y1, x0:x1])
+
+
+def recognise(crops: Sequence[np.ndarray]) -> list[tuple[str, float, float]]:
+    """Each crop's text, its score (mean probability of the characters read) and how sure the
+    recogniser is of its digits (`_digits_sure`). Crops go in batches of similar width, each padded
+    only to its widest (a lone digit is not padded to a line's width)."""
+    if not crops:
+        return []
+    rec = _recogniser()
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    order = [int(k) for k in np.argsort(ratios)]
+    out: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(crops)
+    start = 0
+    while start < len(order):
+        first = ratios[order[start]]
+        end = start + 1
+        while end < len(order) and end - start < BATCH and ratios[order[end]] <= first * 1.5 + 1:
+            end += 1
+        batch = order[start:end]
+        widest = max(MIN_RATIO, max(ratios[k] for k in batch))
+        norm = np.stack([rec.resize_norm_img(crops[k], widest) for k in batch]).astype(np.float32)
+        for k, probs in zip(batch, _session_output(rec, norm), strict=True):
+            out[k] = _decoded(probs, rec.postprocess_op.character)
+        start = end
+    return out
+
+
+def _session_output(rec: Any, batch: np.ndarray) -> np.ndarray:
+    probs = rec.session(batch)
+    return np.asarray(probs[0] if isinstance(probs, (list, tuple)) else probs)
+
+
+def _decoded(probs: np.ndarray, chars: Sequence[str]) -> tuple[str, float, float]:
+    """CTC greedy decoding of one crop: text, mean probability of its characters, digits' sureness."""
+    tops = probs.argmax(axis=1)
+    kept = [i for i, t in enumerate(tops) if t != 0 and (i == 0 or t != tops[i - 1])]
+    text = "".join(chars[tops[i]] for i in kept)
+    score = float(np.mean(probs[kept, tops[kept]])) if kept else 0.0
+    return text, score, _digits_sure(probs, tops, chars)
 
 
 def _recogniser() -> Any:
@@ -108,24 +181,34 @@ def _recogniser() -> Any:
 
 def read_number(image: np.ndarray) -> tuple[str, float]:
     """Read a crop holding one number: the text, and how sure the recogniser is that no other digit
-    string was printed there (from its per-step character probabilities). A '0' the model also finds
-    round like 'o' or '。' stays sure; a '3' it also finds like an '8', or a step where some digit
-    may hide unread, does not."""
+    string was printed there (`_digits_sure`)."""
     rec = _recogniser()
-    chars: list[str] = rec.postprocess_op.character
     height, width = image.shape[:2]
     norm = rec.resize_norm_img(image, max(320 / 48, width / max(height, 1)))
-    probs = rec.session(norm[np.newaxis].astype(np.float32))[0]
-    digits = np.array([chars.index(d) for d in DIGITS])
-    tops = probs.argmax(axis=1)
-    text = "".join(chars[t] for i, t in enumerate(tops) if t != 0 and (i == 0 or t != tops[i - 1]))
+    text, _, sure = _decoded(
+        _session_output(rec, norm[np.newaxis].astype(np.float32))[0], rec.postprocess_op.character
+    )
+    return text, sure
+
+
+def _digits_sure(probs: np.ndarray, tops: np.ndarray, chars: Sequence[str]) -> float:
+    """How sure the recogniser is that no other digit string was printed, from its per-step
+    character probabilities: at each step, the chosen digit against the best other digit (and, where
+    no digit was chosen, any digit that could hide there). A '0' the model also finds round like 'o'
+    or '。' stays sure; a '3' it also finds like an '8' does not."""
+    digits = _digit_indices(tuple(chars))
     sure = 1.0
     for i, step in enumerate(probs):
         near = {tops[k] for k in (i - 1, i, i + 1) if 0 <= k < len(tops)}
         others = max((float(step[d]) for d in digits if d not in near), default=0.0)
         chosen = float(step[tops[i]]) if chars[tops[i]] in DIGITS else 1.0
         sure = min(sure, chosen / (chosen + others))
-    return text, sure
+    return sure
+
+
+@functools.cache
+def _digit_indices(chars: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(chars.index(d) for d in DIGITS)
 
 
 def _box(points: Sequence[Sequence[float]], text: str, score: float) -> TextBox:
@@ -136,13 +219,9 @@ def _box(points: Sequence[Sequence[float]], text: str, score: float) -> TextBox:
 
 def is_upside_down(image: np.ndarray, boxes: Sequence[TextBox]) -> bool:
     """True when most of the widest text lines read as turned by 180° (the page was scanned upside down)."""
-    from rapidocr.utils.process_img import get_rotate_crop_image
-
     widest = sorted(boxes, key=lambda b: b.x1 - b.x0, reverse=True)[:ORIENTATION_SAMPLE]
-    votes = 0
-    for b in widest:
-        quad = np.array([[b.x0, b.y0], [b.x1, b.y0], [b.x1, b.y1], [b.x0, b.y1]], dtype=np.float32)
-        result = engine()(get_rotate_crop_image(image, quad), use_det=False, use_cls=True, use_rec=False)
-        label = result.cls_res[0][0] if getattr(result, "cls_res", None) else "0"
-        votes += 1 if label == "180" else -1
+    if not widest:
+        return False
+    result = engine()._load_cls_model()([crop(image, b) for b in widest])
+    votes = sum(1 if label == "180" else -1 for label, _ in result.cls_res)
     return votes > 0

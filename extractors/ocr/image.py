@@ -9,18 +9,48 @@ import numpy as np
 MAX_SKEW = 3.0  # degrees searched either way; scanners rarely do worse
 SKEW_STEP = 0.1
 SKEW_WIDTH = 800  # px: the skew is measured on a copy this wide (fast, and precise enough)
-RED_MARGIN = 40  # a pixel this much redder than its green and blue is seal ink, not print
+RED_MARGIN = 25  # ... and its red channel this much above green and blue
+RED_HUE = 12  # OpenCV hue (0-180) this near red is seal ink
+RED_SATURATION = 30  # ... when at least this saturated (0-255); grey print and yellowed paper are not
+
+
+def _red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a page is red or pink (hue near red, some saturation, and red well above green and blue:
+    dark print on yellowed paper has a reddish hue too), and its HSV image."""
+    hsv = cv2.cvtColor(rgb, cv2.COLOR_RGB2HSV)
+    hue, saturation = hsv[..., 0], hsv[..., 1]
+    r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
+    hued = ((hue <= RED_HUE) | (hue >= 180 - RED_HUE)) & (saturation >= RED_SATURATION)
+    return hued & ((r - np.maximum(g, b)) >= RED_MARGIN), hsv
 
 
 def drop_red(rgb: np.ndarray) -> np.ndarray:
-    """Grey page with red ink (公章, red headers) turned to paper: black print under a seal survives."""
-    r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
+    """Grey page with red ink (公章, red headers) turned to paper, black print under a seal kept, for
+    reading text: a red pixel takes its red channel, brightened by what seal ink takes from paper in
+    that channel, so seal on paper becomes (nearly) paper and print under it stays dark with its grey
+    edges. JPEG leaves faint outlines of a seal: rules are found on `no_red` instead."""
+    red, hsv = _red(rgb)
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    red = (r - np.maximum(g, b)) > RED_MARGIN
-    paper = int(np.percentile(grey, 90))
+    if not red.any():
+        return grey
+    r = rgb[..., 0].astype(np.float32)
+    solid = red & (hsv[..., 1] >= 120) & (hsv[..., 2] >= 100)  # the seal's own ink, not over print
+    factor = float(np.median(r[solid])) / float(np.percentile(r, 90)) if solid.any() else 1.0
     out = grey.copy()
-    out[red] = np.maximum(grey[red], np.minimum(paper, r[red]).astype(np.uint8))
+    lifted = np.minimum(255.0, r[red] / min(1.0, max(0.6, factor)))
+    out[red] = np.maximum(grey[red], lifted.astype(np.uint8))
     return out
+
+
+def no_red(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grey page with everything red and a few pixels round it turned to paper, for finding rules (a
+    seal's ring and its JPEG outlines are never taken for rules), and where that was (255): rules are
+    mended across it."""
+    red, _ = _red(rgb)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    around = cv2.dilate(red.astype(np.uint8) * 255, np.ones((7, 7), np.uint8))
+    grey[around > 0] = np.uint8(np.percentile(grey, 90))
+    return grey, around
 
 
 def ink(grey: np.ndarray) -> np.ndarray:
@@ -29,14 +59,15 @@ def ink(grey: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 15)
 
 
-def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
-    """Turn the image about its centre, keeping its size; uncovered corners become paper white."""
+def rotate(image: np.ndarray, degrees: float, fill: int = 255) -> np.ndarray:
+    """Turn the image about its centre, keeping its size; uncovered corners become `fill` (paper
+    white)."""
     if abs(degrees) < 1e-3:
         return image
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     return cv2.warpAffine(
-        image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        image, matrix, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=fill
     )
 
 

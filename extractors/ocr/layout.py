@@ -17,6 +17,7 @@ STRATEGY = "ocr"
 UNREAD_INK = 40  # px of ink in a cell (beyond dust): something is printed there
 CELL_MARGIN = 0.15  # share of a cell's width/height kept clear of its rules when looking inside it
 SURE = 0.99  # a number read at least this surely is not read again
+SEAL_SHARE = 0.05  # a cell this much covered by a seal is under it
 NUMBER_TEXT = re.compile(r"^[-+]?[\d,.]+%?$")
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels
@@ -103,10 +104,11 @@ def _number_reading(grey: np.ndarray, box: Box) -> tuple[str, float]:
 def read_cell(
     read: Sequence[TextBox], box: Box, grey: np.ndarray, ink: np.ndarray
 ) -> tuple[str, float | None]:
-    """A cell's text and confidence (None for a blank cell). A number is read again from its crop and
-    its confidence is how sure the recogniser is of those digits (`read_number`); if the two readings
-    differ, the cell gets the lower score. A cell whose ink the page reading missed is read from its
-    crop with half that score (read once, on a doubtful spot)."""
+    """A cell's text and confidence (None for a blank cell). A number's confidence is how sure the
+    recogniser is of its digits (`read_number`): from the page reading when that is sure, otherwise
+    from its crop read again (if the two readings differ, the cell gets the lower score). A cell whose
+    ink the page reading missed is read from its crop with half that score (read once, on a doubtful
+    spot)."""
     text = clean_cell_text("".join(joined(line) for line in text_lines(read))) or ""
     if not read:
         if not _has_ink(ink, box):
@@ -116,8 +118,11 @@ def read_cell(
     score = min(b.score for b in read)
     if score >= SURE or not NUMBER_TEXT.match(text):
         return text, score
+    first = min(b.digits_sure for b in read)
+    if first >= SURE:
+        return text, first
     again, sure = _number_reading(grey, _around(read))
-    return text, sure if again == text else min(score, sure)
+    return text, min(first, sure) if again == text else min(score, first, sure)
 
 
 def _shrunk(box: Box) -> Box:
@@ -126,11 +131,54 @@ def _shrunk(box: Box) -> Box:
     return x0 + dx, y0 + dy, x1 - dx, y1 - dy
 
 
+def mended(grid: Grid, boxes: Sequence[TextBox]) -> Grid:
+    """The grid with rules put back where a missing rule would merge a number with what stands left
+    of it or above it: no merged cell prints a number beside other text (or under another number),
+    so that rule was lost (left out by the printer, or faded in the scan). A line of text running
+    across the boundary means the cells are really one."""
+    numbers: set[tuple[int, int]] = set()
+    printed: set[tuple[int, int]] = set()
+    for box in boxes:
+        printed.add(grid.cell_at(box.cx, box.cy))
+        if NUMBER_TEXT.match(clean_cell_text(box.text) or ""):
+            numbers.add(grid.cell_at(box.cx, box.cy))
+    lost = set()
+    for side, i, j in grid.open:
+        if side == "v" and (i, j + 1) in numbers and (i, j) in printed and not _across(grid, boxes, i, j):
+            lost.add((side, i, j))
+        if side == "h" and (i, j) in numbers and (i + 1, j) in numbers:
+            lost.add((side, i, j))
+    return grid.mended(lost)
+
+
+def _across(grid: Grid, boxes: Sequence[TextBox], i: int, j: int) -> bool:
+    """True when a text line in row i runs across the boundary right of column j."""
+    x = grid.xs[j + 1]
+    return any(b.x0 < x < b.x1 and grid.ys[i] <= b.cy <= grid.ys[i + 1] for b in boxes)
+
+
+def under_seal(confidence: float | None, box: Box, hidden: np.ndarray | None) -> float | None:
+    """A cell a seal covers (in part) is damaged where print and seal ink met: only a sure reading
+    (SURE) keeps its confidence, any other is halved (doubtful)."""
+    if confidence is None or confidence >= SURE or hidden is None:
+        return confidence
+    x0, y0, x1, y1 = box
+    area = hidden[max(0, y0) : y1, max(0, x0) : x1]
+    return confidence / 2 if area.size and float((area > 127).mean()) >= SEAL_SHARE else confidence
+
+
 def grid_table(
-    grid: Grid, boxes: Sequence[TextBox], grey: np.ndarray, ink: np.ndarray, page: int
+    grid: Grid,
+    boxes: Sequence[TextBox],
+    grey: np.ndarray,
+    ink: np.ndarray,
+    page: int,
+    hidden: np.ndarray | None = None,
 ) -> RawTable:
     """The grid as a RawTable: each merged cell's text in its top-left grid cell, covered cells None,
-    every printed cell with its confidence (`read_cell`)."""
+    every printed cell with its confidence (`read_cell`; `under_seal` where `hidden` marks a seal).
+    Rules lost between two numbers are put back first (`mended`)."""
+    grid = mended(grid, boxes)
     in_cell: dict[tuple[int, int], list[TextBox]] = {}
     for box in boxes:
         in_cell.setdefault(grid.anchor(*grid.cell_at(box.cx, box.cy)), []).append(box)
@@ -141,8 +189,9 @@ def grid_table(
             if grid.anchor(i, j) != (i, j):
                 row.append(RawCell(None, page))
                 continue
-            text, confidence = read_cell(in_cell.get((i, j), []), _span(grid, i, j), grey, ink)
-            row.append(RawCell(text, page, confidence))
+            span = _span(grid, i, j)
+            text, confidence = read_cell(in_cell.get((i, j), []), span, grey, ink)
+            row.append(RawCell(text, page, under_seal(confidence, span, hidden)))
         rows.append(tuple(row))
     return RawTable(rows=tuple(rows), page=page, strategy=STRATEGY)
 

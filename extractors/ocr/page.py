@@ -11,7 +11,7 @@ import pypdfium2.raw as pdfium_c
 
 from extractors.model import RawTable
 from extractors.ocr import image
-from extractors.ocr.engine import TextBox, is_upside_down, read_lines
+from extractors.ocr.engine import TextBox, find_lines, is_upside_down, read_lines
 from extractors.ocr.grid import find_grids
 from extractors.ocr.layout import body_lines, grid_table, split_boxes
 from extractors.pdf.text import Line
@@ -60,14 +60,22 @@ def page_image(page: pypdfium2.PdfPage) -> np.ndarray:
 def read_page(pdf: pypdfium2.PdfDocument, number: int) -> PageRead:
     """OCR one page (1-based). Raises PageTooCoarse for a page image under MIN_SCAN_DPI."""
     rgb, height = _rendered(pdf, number)
-    grey, skew = cleaned(rgb)
+    level, skew = image.upright(image.drop_red(rgb))
+    rules, hidden = (
+        image.rotate(a, skew, fill=fill) for a, fill in zip(image.no_red(rgb), (255, 0), strict=True)
+    )
     del rgb
-    boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
-    flipped = is_upside_down(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB), boxes)
-    if flipped:  # scanned upside down: turn the page and read it again
-        grey = np.ascontiguousarray(grey[::-1, ::-1])
-        boxes = read_lines(cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB))
-    return _laid_out(grey, boxes, PageRead(number, height, skew=skew, upside_down=flipped))
+    grey = cleaned(level)
+    colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+    found = find_lines(colour)
+    flipped = is_upside_down(colour, found)
+    if flipped:  # scanned upside down: turn the page, find its lines again
+        rules, hidden, grey = (np.ascontiguousarray(a[::-1, ::-1]) for a in (rules, hidden, grey))
+        colour = cv2.cvtColor(grey, cv2.COLOR_GRAY2RGB)
+        found = find_lines(colour)
+    boxes = read_lines(colour, found)
+    read = PageRead(number, height, skew=skew, upside_down=flipped)
+    return _laid_out(grey, (rules, hidden), boxes, read)
 
 
 def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, float]:
@@ -82,21 +90,28 @@ def _rendered(pdf: pypdfium2.PdfDocument, number: int) -> tuple[np.ndarray, floa
         page.close()
 
 
-def cleaned(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """Grey page without red ink, deskewed (and the angle), scanner noise and JPEG ringing filtered
-    (read as specks and dots otherwise)."""
-    grey, skew = image.upright(image.drop_red(rgb))
-    return cv2.medianBlur(grey, 3), skew
+def cleaned(level: np.ndarray) -> np.ndarray:
+    """The deskewed grey page for reading text: scanner noise and JPEG ringing filtered (read as specks
+    and dots otherwise). Long rules are also looked for on the page before this filter, which
+    breaks thin rules."""
+    return cv2.medianBlur(level, 3)
 
 
-def _laid_out(grey: np.ndarray, boxes: list[TextBox], read: PageRead) -> PageRead:
+def _laid_out(
+    grey: np.ndarray, ruled: tuple[np.ndarray, np.ndarray], boxes: list[TextBox], read: PageRead
+) -> PageRead:
+    """Tables from the rules of `ruled` (the deskewed page with red ink painted out, not yet
+    filtered, and where red ink hid it), text and cells from `grey`."""
     ink = image.ink(grey)
-    grids, rules = find_grids(ink, RENDER_DPI)
+    text = [(b.x0, b.y0, b.x1, b.y1) for b in boxes]
+    page, hidden = ruled
+    filtered = image.ink(cv2.medianBlur(page, 3))
+    grids, rules = find_grids(filtered, RENDER_DPI, text, hidden, faint=image.ink(page))
     text_ink = cv2.bitwise_and(ink, cv2.bitwise_not(cv2.dilate(rules, np.ones((5, 5), np.uint8))))
     inside, outside = split_boxes(boxes, grids)
     pt = 72 / RENDER_DPI
     for grid, in_grid in zip(grids, inside, strict=True):
-        read.tables.append((grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number)))
+        read.tables.append((grid.ys[0] * pt, grid_table(grid, in_grid, grey, text_ink, read.number, hidden)))
     for line in body_lines(outside):
         read.lines.append(Line(text=line.text, top=line.y0 * pt, bottom=line.y1 * pt, size=line.height * pt))
     return read

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tests.scans.build import FIXTURES, SCANS, write_scan
+from tests.scans.build import FIXTURES, REAL_SCANS, SCANS, write_scan
 from tests.scans.mixed import NAME, write_mixed
 
 
 def main() -> None:
-    for scan in SCANS:
+    for scan in (*SCANS, *REAL_SCANS):
         write_scan(scan, FIXTURES)
         print(f"wrote {FIXTURES / scan.name}")
     write_mixed(FIXTURES)
