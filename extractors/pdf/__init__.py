@@ -10,7 +10,14 @@ from typing import Any
 import pdfplumber
 
 from extractors.model import Block, ExtractedDocument, TextBlock
-from extractors.pdf.tables import Fragment, append_fragment, page_fragments, same_extent, to_raw_table
+from extractors.pdf.tables import (
+    Fragment,
+    append_fragment,
+    page_fragments,
+    same_extent,
+    take_overflow,
+    to_raw_table,
+)
 from extractors.pdf.text import (
     Line,
     clean_line,
@@ -36,6 +43,7 @@ class PageContent:
     height: float
     lines: list[Line] = field(default_factory=list)
     tables: list[Fragment] = field(default_factory=list)
+    lone_rows: list[Fragment] = field(default_factory=list)  # one-row tables: kept only if they join
     has_text: bool = False
     has_images: bool = False
 
@@ -123,7 +131,9 @@ def _read_page(page: Any, number: int, problems: list[str]) -> PageContent:
     visible = _visible_page(page)
     if bad:
         visible = visible.filter(lambda o: o.get("object_type") != "char" or not _is_bad_glyph(o))
-    content.tables = page_fragments(visible, number)
+    content.tables, content.lone_rows = page_fragments(visible, number)
+    if content.tables or content.lone_rows:
+        take_overflow(visible, max([*content.tables, *content.lone_rows], key=lambda t: t.bottom))
     content.lines = _text_lines_outside(visible, content.tables)
     return content
 
@@ -173,6 +183,7 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
     repeated = repeated_margin_lines([(p.lines, p.height) for p in pages if p.lines])
     for page in pages:
         page.lines = [ln for ln in page.lines if not is_running_header(ln, page.height, repeated)]
+    adopt_lone_rows(pages)
     pending: list[TextBlock | Fragment] = []
     open_table: Fragment | None = None  # the last table, if nothing but headers followed it
     for page in pages:
@@ -201,6 +212,45 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
     return ExtractedDocument(
         format="pdf", blocks=blocks, title=_title(pages), page_count=len(pages), problems=problems
     )
+
+
+def _first_top(page: PageContent) -> float:
+    return min([*(t.top for t in page.tables), *(ln.top for ln in page.lines)], default=float("inf"))
+
+
+def _last_bottom(page: PageContent) -> float:
+    return max([*(t.bottom for t in page.tables), *(ln.bottom for ln in page.lines)], default=float("-inf"))
+
+
+def _in_band(line: Line, row: Fragment) -> bool:
+    return row.top - 1 <= (line.top + line.bottom) / 2 <= row.bottom + 1
+
+
+def _adopt(page: PageContent, row: Fragment) -> None:
+    page.lines = [ln for ln in page.lines if not _in_band(ln, row)]
+    page.tables = sorted([*page.tables, row], key=lambda t: t.top)
+
+
+def adopt_lone_rows(pages: list[PageContent]) -> None:
+    """A table's first row alone at the foot of a page, or its last row alone at the head of the
+    next one (a printed page end cut the table there), is a one-row table that pdfplumber's finder
+    leaves out: taken into the tables when the table on the other side of the page end lies on the
+    same columns; else its text stays body text."""
+    for k, page in enumerate(pages):
+        for row in page.lone_rows:
+            rest = PageContent(page.number, page.height, [ln for ln in page.lines if not _in_band(ln, row)])
+            rest.tables = page.tables
+            before = pages[k - 1] if k > 0 else None
+            after = pages[k + 1] if k + 1 < len(pages) else None
+            if before is not None and before.tables and row.top <= _first_top(rest):
+                last = max(before.tables, key=lambda t: t.bottom)
+                if last.bottom >= _last_bottom(before) - 1 and same_extent(last, row):
+                    _adopt(page, row)
+                    continue
+            if after is not None and after.tables and row.bottom >= _last_bottom(rest):
+                first = min(after.tables, key=lambda t: t.top)
+                if first.top <= _first_top(after) + 1 and same_extent(row, first):
+                    _adopt(page, row)
 
 
 def _drop_pages_after(last: int | None, pages: list[PageContent], problems: list[str]) -> None:
