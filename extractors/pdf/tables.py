@@ -46,7 +46,8 @@ def page_fragments(page: Any, page_no: int) -> tuple[list[Fragment], list[Fragme
     added += closing_rules(edges, tables) if tables else unruled_row_rules(page, edges)
     if added:
         tables = page.find_tables({"explicit_horizontal_lines": added})
-    fragments, lone = [], []
+    fragments: list[Fragment] = []
+    lone: list[Fragment] = []
     for table in tables:
         fragment = to_fragment(table, page_no, _strategy_name(page), min_rows=1)
         if fragment is not None:
