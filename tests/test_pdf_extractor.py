@@ -465,7 +465,7 @@ def test_a_tall_row_without_a_rule_above_it_keeps_its_numbers() -> None:
 
 
 def test_vertical_rules_drawn_in_segments_are_one_rule() -> None:
-    from extractors.pdf.tables import vertical_runs
+    from extractors.pdf.pageends import vertical_runs
 
     def v(x: float, top: float, bottom: float) -> dict[str, object]:
         return {"orientation": "v", "x0": x, "top": top, "bottom": bottom}
@@ -479,7 +479,7 @@ def test_a_row_filling_a_page_without_rules_above_or_below_gets_both() -> None:
     page's first line to its last and no rule closes the row there."""
     from types import SimpleNamespace
 
-    from extractors.pdf.tables import unruled_row_rules
+    from extractors.pdf.pageends import unruled_row_rules
 
     xs = (96.7, 157.7, 211.3, 322.8)
     edges = [{"orientation": "v", "x0": x, "top": 84.8, "bottom": 283.3} for x in xs]

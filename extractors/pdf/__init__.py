@@ -10,12 +10,12 @@ from typing import Any
 import pdfplumber
 
 from extractors.model import Block, ExtractedDocument, TextBlock
+from extractors.pdf.pageends import take_overflow
 from extractors.pdf.tables import (
     Fragment,
     append_fragment,
     page_fragments,
     same_extent,
-    take_overflow,
     to_raw_table,
 )
 from extractors.pdf.text import (
@@ -103,11 +103,11 @@ def _read_pages(path: Path, problems: list[str]) -> list[PageContent]:
 
 def _visible_page(page: Any) -> Any:
     """The page without invisible graphics and fake-bold duplicate glyphs (only filtered if needed)."""
-    duplicates = fake_bold_duplicates(page.chars)
-    hidden = any(_no_rule(obj) for obj in (*page.rects, *page.lines, *page.curves))
-    if not duplicates and not hidden:
+    dropped = fake_bold_duplicates(page.chars)
+    dropped |= {id(obj) for obj in (*page.rects, *page.lines, *page.curves) if _no_rule(obj)}
+    if not dropped:
         return page
-    return page.filter(lambda obj: id(obj) not in duplicates and not _no_rule(obj))
+    return page.filter(lambda obj: id(obj) not in dropped)
 
 
 def _no_rule(obj: dict[str, Any]) -> bool:
