@@ -214,43 +214,50 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
     )
 
 
-def _first_top(page: PageContent) -> float:
-    return min([*(t.top for t in page.tables), *(ln.top for ln in page.lines)], default=float("inf"))
-
-
-def _last_bottom(page: PageContent) -> float:
-    return max([*(t.bottom for t in page.tables), *(ln.bottom for ln in page.lines)], default=float("-inf"))
+def _tops(page: PageContent, leave_out: Fragment | None = None) -> tuple[float, float]:
+    """(top of the first, bottom of the last) of the page's tables and lines, `leave_out`'s lines
+    not counted."""
+    lines = [ln for ln in page.lines if leave_out is None or not _in_band(ln, leave_out)]
+    tops = [*(t.top for t in page.tables), *(ln.top for ln in lines)]
+    bottoms = [*(t.bottom for t in page.tables), *(ln.bottom for ln in lines)]
+    return min(tops, default=float("inf")), max(bottoms, default=float("-inf"))
 
 
 def _in_band(line: Line, row: Fragment) -> bool:
     return row.top - 1 <= (line.top + line.bottom) / 2 <= row.bottom + 1
 
 
-def _adopt(page: PageContent, row: Fragment) -> None:
-    page.lines = [ln for ln in page.lines if not _in_band(ln, row)]
-    page.tables = sorted([*page.tables, row], key=lambda t: t.top)
+def _ends_with_table_like(page: PageContent | None, row: Fragment) -> bool:
+    """The page ends with a table on `row`'s columns."""
+    if page is None or not page.tables:
+        return False
+    last = max(page.tables, key=lambda t: t.bottom)
+    return last.bottom >= _tops(page)[1] - 1 and same_extent(last, row)
+
+
+def _starts_with_table_like(page: PageContent | None, row: Fragment) -> bool:
+    """The page starts with a table on `row`'s columns."""
+    if page is None or not page.tables:
+        return False
+    first = min(page.tables, key=lambda t: t.top)
+    return first.top <= _tops(page)[0] + 1 and same_extent(row, first)
 
 
 def adopt_lone_rows(pages: list[PageContent]) -> None:
     """A table's first row alone at the foot of a page, or its last row alone at the head of the
-    next one (a printed page end cut the table there), is a one-row table that pdfplumber's finder
-    leaves out: taken into the tables when the table on the other side of the page end lies on the
-    same columns; else its text stays body text."""
+    next one (a printed page end cut the table there), is a one-row table, which the extractor
+    leaves out of the tables (a table has two rows): taken in when the table on the other side of
+    the page end lies on the same columns; else its text stays body text."""
     for k, page in enumerate(pages):
+        before = pages[k - 1] if k > 0 else None
+        after = pages[k + 1] if k + 1 < len(pages) else None
         for row in page.lone_rows:
-            rest = PageContent(page.number, page.height, [ln for ln in page.lines if not _in_band(ln, row)])
-            rest.tables = page.tables
-            before = pages[k - 1] if k > 0 else None
-            after = pages[k + 1] if k + 1 < len(pages) else None
-            if before is not None and before.tables and row.top <= _first_top(rest):
-                last = max(before.tables, key=lambda t: t.bottom)
-                if last.bottom >= _last_bottom(before) - 1 and same_extent(last, row):
-                    _adopt(page, row)
-                    continue
-            if after is not None and after.tables and row.bottom >= _last_bottom(rest):
-                first = min(after.tables, key=lambda t: t.top)
-                if first.top <= _first_top(after) + 1 and same_extent(row, first):
-                    _adopt(page, row)
+            first, last = _tops(page, leave_out=row)
+            if (row.top <= first and _ends_with_table_like(before, row)) or (
+                row.bottom >= last and _starts_with_table_like(after, row)
+            ):
+                page.lines = [ln for ln in page.lines if not _in_band(ln, row)]
+                page.tables = sorted([*page.tables, row], key=lambda t: t.top)
 
 
 def _drop_pages_after(last: int | None, pages: list[PageContent], problems: list[str]) -> None:
