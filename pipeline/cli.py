@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -168,7 +168,9 @@ def cmd_run(
 
 
 def _jsonable(record: Any) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in asdict(record).items()}
+    # one level deep: dataclasses.asdict deep-copies every value, most of the cost of the JSON output
+    values = ((f.name, getattr(record, f.name)) for f in fields(record))
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in values}
 
 
 def cmd_extract(files: list[Path], as_json: bool, region_code: str, with_nlp: bool = True) -> int:

@@ -98,3 +98,63 @@ def test_a_one_row_other_stands_for_the_three_2021_rows() -> None:
     assert checks["requests.processed_total.total"] is True
     assert checks["requests.row_total.other"] is True
     assert not any(rule.startswith("requests.row_total.other.") for rule in checks)
+
+
+def blank_total_column(template: str) -> tuple[dict[CellKey, float | None], set[CellKey]]:
+    """balanced_requests with its 总计 column left blank in every row."""
+    values = balanced_requests(template)
+    blanks = set()
+    for row, _ in REQUEST_ROWS[template]:
+        values[("requests", row, "total")] = None
+        blanks.add(("requests", row, "total"))
+    return values, blanks
+
+
+def test_a_blank_total_column_leaves_the_checks_that_read_it_unknown_not_failed() -> None:
+    values, blanks = blank_total_column("2019")
+    checks = {c.rule: c for c in run_checks(values, "2019", {"requests"}, blanks)}
+    reading_total = [r for r in checks if r.startswith("requests.row_total.") or r.endswith(".total")]
+    assert len(reading_total) == len(REQUEST_ROWS["2019"]) + 2
+    for rule in reading_total:
+        assert checks[rule].passed is None, rule
+        assert "总计 left blank" in (checks[rule].note or ""), rule
+    # a row of zeros too: the column is not filled in, its blank is no zero
+    assert checks["requests.row_total.denied.state_secret"].passed is None
+    assert all(c.passed for r, c in checks.items() if r not in reading_total)
+
+
+def test_a_blank_total_beside_numbers_is_unknown_and_beside_zeros_is_zero() -> None:
+    values = balanced_requests("2021")
+    blanks = set()
+    for row in ("granted", "denied.state_secret"):  # parts 4 each / 0 each
+        values[("requests", row, "total")] = None
+        blanks.add(("requests", row, "total"))
+    checks = {c.rule: c for c in run_checks(values, "2021", {"requests"}, blanks)}
+    assert checks["requests.row_total.granted"].passed is None
+    assert checks["requests.processed_total.total"].passed is None  # reads granted.total
+    zeros = checks["requests.row_total.denied.state_secret"]
+    assert (zeros.passed, zeros.assumed_zero) == (True, 1)
+
+
+def test_a_blank_processed_total_over_result_rows_is_unknown() -> None:
+    values = balanced_requests("2021")
+    values[("requests", "processed_total", "research")] = None
+    checks = {
+        c.rule: c
+        for c in run_checks(values, "2021", {"requests"}, {("requests", "processed_total", "research")})
+    }
+    assert checks["requests.processed_total.research"].passed is None
+    assert checks["requests.balance.research"].passed is None
+
+
+def test_a_blank_review_total_beside_cases_is_unknown() -> None:
+    values: dict[CellKey, float | None] = {}
+    for row, _ in REVIEW_ROWS:
+        for col, _ in REVIEW_COLUMNS:
+            values[("review_litigation", row, col)] = 0.0
+    values[("review_litigation", "review", "upheld")] = 2.0
+    values[("review_litigation", "review", "total")] = None
+    blank = {("review_litigation", "review", "total")}
+    checks = {c.rule: c.passed for c in run_checks(values, "2019", {"review_litigation"}, blank)}
+    assert checks["review_litigation.total.review"] is None
+    assert checks["review_litigation.total.litigation_direct"] is True

@@ -276,3 +276,21 @@ def test_analyse_section_gives_records_with_offsets_into_the_section_text() -> N
     assert [r.label for r in entities] == ["DATE", "ORG", "LAW", "DOC_NO", "QUANTITY"]
     assert [(r.sentence_no, r.text) for r in sentences] == list(enumerate(analysis.sentences))
     assert all(isinstance(r, SentenceRecord) for r in sentences)
+
+
+def test_a_worker_forked_after_the_preload_starts_with_the_pipeline_built() -> None:
+    """`pipeline.nlp.preload` (a forkserver's preload) builds the pipeline on import, once: a
+    process that imported it analyses text without building anything again."""
+    script = (
+        "import pipeline.nlp.preload\n"
+        "from pipeline import nlp\n"
+        "assert nlp.build_pipeline.cache_info().currsize == 1\n"
+        "before = nlp.build_pipeline.cache_info().misses\n"
+        "nlp.analyse_section('平潭综合实验区收到政府信息公开申请81件。')\n"
+        "assert nlp.build_pipeline.cache_info().misses == before == 1\n"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=repo, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr

@@ -295,3 +295,43 @@ def test_an_active_disclosure_row_naming_two_rows_is_never_guessed() -> None:
     )
     result = parse_tables([table])
     assert {c.row_key for c in result.cells} == {"unmapped"}
+
+
+def test_template_2019_colspans_not_lining_up_with_the_header_map_by_the_header_labels() -> None:
+    """Table 2 of a Word-pasted template-2019 page: a grid of five columns, 本年增/减 over two in the
+    block's header; the (五) row puts its first number over two columns instead, the (六) row
+    prints 本年增/减 as two cells, the second one empty."""
+    table = grid(
+        ["第二十条第（五）项", None, None, None, None],
+        ["信息内容", "上一年项目数量", "本年增/减", None, "处理决定数量"],
+        ["行政许可", "7", None, "+2", "30"],
+        ["第二十条第（六）项", None, None, None, None],
+        ["信息内容", "上一年项目数量", "本年增/减", None, "处理决定数量"],
+        ["行政处罚", "4", "-1", "", "12"],
+        ["行政强制", "2", "", "", "5"],
+    )
+    result = parse_tables([table])
+    got = {(c.row_key, c.column_key): c.raw for c in result.cells}
+    assert got == {
+        ("licensing", "items_last_year"): "7",
+        ("licensing", "change"): "+2",
+        ("licensing", "decisions"): "30",
+        ("penalty", "items_last_year"): "4",
+        ("penalty", "change"): "-1",
+        ("penalty", "decisions"): "12",
+        ("coercion", "items_last_year"): "2",
+        ("coercion", "change"): "",
+        ("coercion", "decisions"): "5",
+    }
+    assert not result.problems
+
+
+def test_two_numbers_under_one_header_label_are_never_guessed() -> None:
+    table = grid(
+        ["第二十条第（六）项", None, None, None, None],
+        ["信息内容", "上一年项目数量", "本年增/减", None, "处理决定数量"],
+        ["行政处罚", "4", "-1", "3", "12"],
+    )
+    result = parse_tables([table])
+    assert {c.row_key for c in result.cells} == {"unmapped"}
+    assert any("4 values for 3 columns" in p for p in result.problems)

@@ -413,3 +413,78 @@ def test_a_table_cut_by_the_page_end_without_a_rule_under_its_last_row_keeps_tha
     assert row_starting(table, "2.没有现成信息需要另行制作") == ["3", "0", "0", "0", "0", "0", "3"]
     assert row_starting(table, "四、结转下年度继续办理") == ["0"] * 7
     assert {row[-1].page for row in table.rows} == {3, 4}
+
+
+# --------------------------------------------------------------------------------------
+# Real web pages printed to PDF at page sizes that cut their tables (tests/fixtures/real/*-printed-*).
+# What each page shows was read on the rendered pages; the cells are checked in tests/test_golden.py.
+# --------------------------------------------------------------------------------------
+
+PRINTS = Path(__file__).parent / "fixtures" / "real"
+
+
+@pytest.fixture(scope="module")
+def pingtan_a5() -> ExtractedDocument:
+    return extract(PRINTS / "pingtan-2023-printed-a5" / "report.pdf")
+
+
+def test_a_merged_label_column_cut_by_two_page_ends_stays_in_its_table(pingtan_a5: ExtractedDocument) -> None:
+    """三、本年度办理结果 starts at the foot of page 6 ("三、本年" in the cell, "度办" set under its last
+    rule), runs on over page 7 ("理结果", no rule above or below it) and page 8."""
+    requests = table_with(pingtan_a5, "一、本年新收政府信息公开申请数量")
+    labels = [c.text for row in requests.rows for c in row if c.text and "本年" in c.text and "三" in c.text]
+    assert labels == ["三、本年度办理结果"]
+    assert sorted({c.page for row in requests.rows for c in row}) == [6, 7, 8, 9]
+    lines = body_text(pingtan_a5).split("\n")
+    assert "度办" not in lines and "理结果" not in lines
+
+
+def test_a_tables_first_row_alone_at_a_page_foot_joins_the_table(pingtan_a5: ExtractedDocument) -> None:
+    review = table_with(pingtan_a5, "行政复议")
+    assert [c.text for c in review.rows[0] if c.text] == ["行政复议", "行政诉讼"]
+    assert review.rows[0][0].page == 9 and review.rows[-1][0].page == 10
+    assert "行政复议行政诉讼" not in body_text(pingtan_a5).replace("\n", "")
+
+
+def test_a_header_row_cut_mid_row_keeps_its_words() -> None:
+    """B5: the review table's second header row is cut by the page end, "结果" above it and "维持"
+    set under the row's last rule; the numbers are on the next page."""
+    doc = extract(PRINTS / "shuyang-fgj-2023-printed-b5" / "report.pdf")
+    review = table_with(doc, "行政复议")
+    assert [c.text for c in review.rows[1][:5]] == ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
+    assert "维纠" not in body_text(doc)
+
+
+def test_a_tall_row_without_a_rule_above_it_keeps_its_numbers() -> None:
+    """A5: 2.申请人逾期未按收费通知要求缴纳费用… wraps over twelve lines at the head of page 11 with
+    no rule above it (the label of the row before runs on there too); the row keeps its zeros."""
+    doc = extract(PRINTS / "shuyang-fgj-2023-printed-a5" / "report.pdf")
+    requests = table_with(doc, "（七）总计")
+    row = next(r for r in requests.rows if any((c.text or "").startswith("2.申请人逾期未按收费") for c in r))
+    assert [c.text for c in row[-7:]] == ["0", "", "", "", "", "", "0"]
+
+
+def test_vertical_rules_drawn_in_segments_are_one_rule() -> None:
+    from extractors.pdf.pageends import vertical_runs
+
+    def v(x: float, top: float, bottom: float) -> dict[str, object]:
+        return {"orientation": "v", "x0": x, "top": top, "bottom": bottom}
+
+    edges = [v(62.2, 56.2, 96.7), v(63.0, 96.7, 153.0), v(62.2, 153.0, 200.0), v(62.2, 300.0, 320.0)]
+    assert vertical_runs(edges) == [(62.2, 56.2, 200.0), (62.2, 300.0, 320.0)]
+
+
+def test_a_row_filling_a_page_without_rules_above_or_below_gets_both() -> None:
+    """A label wrapped over a whole narrow page (A5, 30 mm margins): its column rules run from the
+    page's first line to its last and no rule closes the row there."""
+    from types import SimpleNamespace
+
+    from extractors.pdf.pageends import unruled_row_rules
+
+    xs = (96.7, 157.7, 211.3, 322.8)
+    edges = [{"orientation": "v", "x0": x, "top": 84.8, "bottom": 283.3} for x in xs]
+    edges += [{"orientation": "h", "x0": x - 0.5, "x1": x + 0.5, "top": 84.8} for x in xs]  # corners
+    page = SimpleNamespace(chars=[{"top": 100.0, "x0": 120.0}])
+    rules = unruled_row_rules(page, edges)
+    assert [(r["top"], r["x0"], r["x1"]) for r in rules] == [(84.8, 96.7, 322.8), (283.3, 96.7, 322.8)]
+    assert unruled_row_rules(SimpleNamespace(chars=[]), edges) == []  # no text inside: no row

@@ -10,7 +10,14 @@ from typing import Any
 import pdfplumber
 
 from extractors.model import Block, ExtractedDocument, TextBlock
-from extractors.pdf.tables import Fragment, append_fragment, page_fragments, same_extent, to_raw_table
+from extractors.pdf.pageends import take_overflow
+from extractors.pdf.tables import (
+    Fragment,
+    append_fragment,
+    page_fragments,
+    same_extent,
+    to_raw_table,
+)
 from extractors.pdf.text import (
     Line,
     clean_line,
@@ -36,6 +43,7 @@ class PageContent:
     height: float
     lines: list[Line] = field(default_factory=list)
     tables: list[Fragment] = field(default_factory=list)
+    lone_rows: list[Fragment] = field(default_factory=list)  # one-row tables: kept only if they join
     has_text: bool = False
     has_images: bool = False
 
@@ -95,11 +103,11 @@ def _read_pages(path: Path, problems: list[str]) -> list[PageContent]:
 
 def _visible_page(page: Any) -> Any:
     """The page without invisible graphics and fake-bold duplicate glyphs (only filtered if needed)."""
-    duplicates = fake_bold_duplicates(page.chars)
-    hidden = any(_no_rule(obj) for obj in (*page.rects, *page.lines, *page.curves))
-    if not duplicates and not hidden:
+    dropped = fake_bold_duplicates(page.chars)
+    dropped |= {id(obj) for obj in (*page.rects, *page.lines, *page.curves) if _no_rule(obj)}
+    if not dropped:
         return page
-    return page.filter(lambda obj: id(obj) not in duplicates and not _no_rule(obj))
+    return page.filter(lambda obj: id(obj) not in dropped)
 
 
 def _no_rule(obj: dict[str, Any]) -> bool:
@@ -123,7 +131,9 @@ def _read_page(page: Any, number: int, problems: list[str]) -> PageContent:
     visible = _visible_page(page)
     if bad:
         visible = visible.filter(lambda o: o.get("object_type") != "char" or not _is_bad_glyph(o))
-    content.tables = page_fragments(visible, number)
+    content.tables, content.lone_rows = page_fragments(visible, number)
+    if content.tables or content.lone_rows:
+        take_overflow(visible, max([*content.tables, *content.lone_rows], key=lambda t: t.bottom))
     content.lines = _text_lines_outside(visible, content.tables)
     return content
 
@@ -173,6 +183,7 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
     repeated = repeated_margin_lines([(p.lines, p.height) for p in pages if p.lines])
     for page in pages:
         page.lines = [ln for ln in page.lines if not is_running_header(ln, page.height, repeated)]
+    adopt_lone_rows(pages)
     pending: list[TextBlock | Fragment] = []
     open_table: Fragment | None = None  # the last table, if nothing but headers followed it
     for page in pages:
@@ -201,6 +212,52 @@ def _assemble(pages: list[PageContent], problems: list[str]) -> ExtractedDocumen
     return ExtractedDocument(
         format="pdf", blocks=blocks, title=_title(pages), page_count=len(pages), problems=problems
     )
+
+
+def _tops(page: PageContent, leave_out: Fragment | None = None) -> tuple[float, float]:
+    """(top of the first, bottom of the last) of the page's tables and lines, `leave_out`'s lines
+    not counted."""
+    lines = [ln for ln in page.lines if leave_out is None or not _in_band(ln, leave_out)]
+    tops = [*(t.top for t in page.tables), *(ln.top for ln in lines)]
+    bottoms = [*(t.bottom for t in page.tables), *(ln.bottom for ln in lines)]
+    return min(tops, default=float("inf")), max(bottoms, default=float("-inf"))
+
+
+def _in_band(line: Line, row: Fragment) -> bool:
+    return row.top - 1 <= (line.top + line.bottom) / 2 <= row.bottom + 1
+
+
+def _ends_with_table_like(page: PageContent | None, row: Fragment) -> bool:
+    """The page ends with a table on `row`'s columns."""
+    if page is None or not page.tables:
+        return False
+    last = max(page.tables, key=lambda t: t.bottom)
+    return last.bottom >= _tops(page)[1] - 1 and same_extent(last, row)
+
+
+def _starts_with_table_like(page: PageContent | None, row: Fragment) -> bool:
+    """The page starts with a table on `row`'s columns."""
+    if page is None or not page.tables:
+        return False
+    first = min(page.tables, key=lambda t: t.top)
+    return first.top <= _tops(page)[0] + 1 and same_extent(row, first)
+
+
+def adopt_lone_rows(pages: list[PageContent]) -> None:
+    """A table's first row alone at the foot of a page, or its last row alone at the head of the
+    next one (a printed page end cut the table there), is a one-row table, which the extractor
+    leaves out of the tables (a table has two rows): taken in when the table on the other side of
+    the page end lies on the same columns; else its text stays body text."""
+    for k, page in enumerate(pages):
+        before = pages[k - 1] if k > 0 else None
+        after = pages[k + 1] if k + 1 < len(pages) else None
+        for row in page.lone_rows:
+            first, last = _tops(page, leave_out=row)
+            if (row.top <= first and _ends_with_table_like(before, row)) or (
+                row.bottom >= last and _starts_with_table_like(after, row)
+            ):
+                page.lines = [ln for ln in page.lines if not _in_band(ln, row)]
+                page.tables = sorted([*page.tables, row], key=lambda t: t.top)
 
 
 def _drop_pages_after(last: int | None, pages: list[PageContent], problems: list[str]) -> None:

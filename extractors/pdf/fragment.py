@@ -40,9 +40,9 @@ def _column_bounds(table: Any) -> list[float]:
     return [*xs, float(table.bbox[2])]
 
 
-def to_fragment(table: Any, page_no: int, strategy: str) -> Fragment | None:
+def to_fragment(table: Any, page_no: int, strategy: str, min_rows: int = 2) -> Fragment | None:
     rows = [[clean_cell_text(text) for text in row] for row in table.extract()]
-    if len(rows) < 2 or max(len(r) for r in rows) < 2:
+    if len(rows) < min_rows or not rows or (len(rows) > 1 and max(len(r) for r in rows) < 2):
         return None  # a framed paragraph, not a table: its text stays body text
     return Fragment(
         page=page_no,

@@ -10,14 +10,21 @@ from extractors.model import RawCell, RawTable
 from extractors.numbers import is_number_or_dash
 from extractors.pdf.fragment import X_TOLERANCE, merge_bounds, to_fragment
 from extractors.pdf.fragment import Fragment as Fragment  # re-exported: extractors.pdf imports it from here
+from extractors.pdf.pageends import (
+    MAX_LABEL_COLUMN,
+    SNAP,
+    boxed_cell,
+    closing_rules,
+    h_line,
+    unruled_row_rules,
+)
 from extractors.pdf.rules import cover_unprinted_blanks as cover_unprinted_blanks  # re-exported for tests
 from extractors.pdf.rules import rule_only_fragments
 
 MIN_EDGES = 4
-SNAP = 3.0  # pt: pdfplumber's snap/join tolerance; a vertical rule this far past the top rule is normal
 # pt: how far past a table's first (last) rule a row that a page break left without its rule above
 # (below) may reach
-MAX_UNRULED_ROW = 120.0
+MAX_UNRULED_ROW = 400.0
 T = TypeVar("T")
 _LABEL_START = re.compile(
     r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[.、．])"
@@ -29,25 +36,30 @@ def _strategy_name(page: Any) -> str:
     return "lines" if page.lines else "rects"
 
 
-def page_fragments(page: Any, page_no: int) -> list[Fragment]:
+def page_fragments(page: Any, page_no: int) -> tuple[list[Fragment], list[Fragment]]:
     """Every ruled table of a page (at least 2x2 cells), top to bottom: tables with full borders
-    first, then tables drawn with horizontal rules only (`rule_only_fragments`)."""
+    first, then tables drawn with horizontal rules only (`rule_only_fragments`); and apart, the
+    ruled tables of one row (a table's first or last row alone on a page, kept only if it joins)."""
     edges = page.edges
     if len(edges) < MIN_EDGES:
-        return []
+        return [], []
     tables = page.find_tables()
     added = [
         r for r in (missing_top_rule(page, edges, tables), missing_bottom_rule(page, edges, tables)) if r
     ]
+    added += closing_rules(edges, tables) if tables else unruled_row_rules(page, edges)
     if added:
         tables = page.find_tables({"explicit_horizontal_lines": added})
-    fragments = []
+    fragments: list[Fragment] = []
+    lone: list[Fragment] = []
     for table in tables:
-        fragment = to_fragment(table, page_no, _strategy_name(page))
+        fragment = to_fragment(table, page_no, _strategy_name(page), min_rows=1)
         if fragment is not None:
-            fragments.append(fragment)
+            (fragments if len(fragment.rows) > 1 else lone).append(fragment)
     fragments += rule_only_fragments(page, page_no, fragments)
-    return sorted(fragments, key=lambda f: f.top)
+    if not tables and (box := boxed_cell(page, page_no, edges, _strategy_name(page))) is not None:
+        lone.append(box)
+    return sorted(fragments, key=lambda f: f.top), lone
 
 
 def missing_top_rule(
@@ -71,13 +83,24 @@ def missing_top_rule(
     if len(risers) < 2:
         return None
     y = min(float(e["top"]) for e in risers)
+    x0 = min(
+        [x0]
+        + [
+            float(e["x0"])
+            for e in edges
+            if e["orientation"] == "v"
+            and x0 - MAX_LABEL_COLUMN <= float(e["x0"]) < x0
+            and abs(float(e["top"]) - y) <= SNAP
+            and float(e["bottom"]) >= top - SNAP
+        ]
+    )
     if not any(
         y < (float(c["top"]) + float(c["bottom"])) / 2 < top
         and x0 <= (float(c["x0"]) + float(c["x1"])) / 2 <= x1
         for c in page.chars
     ):
         return None
-    return {"object_type": "line", "x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "height": 0.0}
+    return h_line(x0, x1, y)
 
 
 def missing_bottom_rule(

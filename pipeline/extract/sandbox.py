@@ -13,11 +13,12 @@ from typing import Any, Literal
 
 from pipeline.settings import ExtractionLimits
 
-# forkserver: workers fork from a clean, single-threaded server that has the extractors imported,
-# so starting one is cheap and safe even while Prefect's threads run in the parent.
+# forkserver: workers fork from a clean, single-threaded server that has the extractors imported
+# and the NLP pipeline built (pipeline.nlp.preload), so starting one is cheap and safe even while
+# Prefect's threads run in the parent, and no worker builds spaCy and jieba again.
 WORKERS = multiprocessing.get_context("forkserver")
 WORKERS.set_forkserver_preload(
-    ["pipeline.extract.jobs", "extractors.pdf", "extractors.html", "extractors.docx"]
+    ["pipeline.extract.jobs", "extractors.pdf", "extractors.html", "extractors.docx", "pipeline.nlp.preload"]
 )
 
 # A call: a module-level function taking (report_ocr_pages, *args); it may call

@@ -35,12 +35,14 @@ class _Total:
     assumed_zero: int = 0
     unreadable: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    unfilled: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class _Inputs:
     values: Mapping[CellKey, float | None]
     blanks: Collection[CellKey]
+    unfilled: Collection[CellKey] = frozenset()  # blank totals that are no zero (`unfilled_totals`)
 
     def total(self, keys: Iterable[CellKey]) -> _Total:
         total = _Total()
@@ -50,6 +52,8 @@ class _Inputs:
                 total.missing.append(name)
             elif (value := self.values[key]) is not None:
                 total.value += value
+            elif key in self.unfilled:
+                total.unfilled.append(name)
             elif key in self.blanks:
                 total.assumed_zero += 1
             else:
@@ -61,9 +65,11 @@ def _check(rule: str, expected: _Total, actual: _Total) -> Check:
     assumed = expected.assumed_zero + actual.assumed_zero
     unreadable = expected.unreadable + actual.unreadable
     missing = expected.missing + actual.missing
-    if unreadable or missing:
+    unfilled = expected.unfilled + actual.unfilled
+    if unreadable or missing or unfilled:
         why = [f"text in {', '.join(unreadable)}"] if unreadable else []
         why += [f"not found: {', '.join(missing)}"] if missing else []
+        why += [f"总计 left blank beside numbers (not read as 0): {', '.join(unfilled)}"] if unfilled else []
         return Check(rule, None, None, None, assumed, "; ".join(why))
     note = f"{assumed} cell(s) printed blank or as a dash read as 0" if assumed else None
     passed = abs(expected.value - actual.value) <= TOLERANCE
@@ -129,6 +135,43 @@ def review_checks(inputs: _Inputs) -> list[Check]:
     ]
 
 
+def _blank_beside_numbers(
+    values: Mapping[CellKey, float | None], blanks: Collection[CellKey], total: CellKey, parts: list[CellKey]
+) -> bool:
+    return total in blanks and any(values.get(k) for k in parts)
+
+
+def unfilled_totals(
+    values: Mapping[CellKey, float | None], blanks: Collection[CellKey], template: str
+) -> set[CellKey]:
+    """Total cells a report left blank where its parts print numbers: the publisher did not fill
+    its totals in, a blank there is no zero. A 总计 cell left blank beside parts that are not all
+    zero, a （七）总计 cell left blank over result rows that are not; and when a table's whole 总计
+    column is blank while its other cells are not all zero, every cell of that column."""
+    unfilled: set[CellKey] = set()
+    request_rows = sorted({k[1] for k in values if k[0] == "requests"})
+    review_rows = sorted({k[1] for k in values if k[0] == "review_litigation"})
+    tables = (
+        ("requests", request_rows, APPLICANT_COLUMNS),
+        ("review_litigation", review_rows, ("upheld", "corrected", "other", "pending")),
+    )
+    for table, rows, parts in tables:
+        totals = [(table, r, "total") for r in rows if (table, r, "total") in values]
+        every_part = [(table, r, c) for r in rows for c in parts]
+        if totals and all(t in blanks for t in totals) and any(values.get(k) for k in every_part):
+            unfilled.update(totals)
+        for r in rows:
+            if _blank_beside_numbers(values, blanks, (table, r, "total"), [(table, r, c) for c in parts]):
+                unfilled.add((table, r, "total"))
+    if template in ("2019", "2021"):
+        _, results = _request_rows(values, template)
+        for col in [*APPLICANT_COLUMNS, "total"]:
+            cells = [("requests", r, col) for r in results]
+            if _blank_beside_numbers(values, blanks, ("requests", "processed_total", col), cells):
+                unfilled.add(("requests", "processed_total", col))
+    return unfilled
+
+
 def run_checks(
     values: Mapping[CellKey, float | None],
     template: str,
@@ -144,7 +187,7 @@ def run_checks(
     filtered. A check whose inputs print text, or were not found, stays `passed = None` and says why
     in `note`.
     """
-    inputs = _Inputs(values, frozenset(blanks))
+    inputs = _Inputs(values, frozenset(blanks), unfilled_totals(values, frozenset(blanks), template))
     checks: list[Check] = []
     if "requests" in tables and template in ("2019", "2021"):
         checks += request_checks(inputs, template)

@@ -183,6 +183,7 @@ def _unmapped(table_key: str, label: str, cells: Sequence[RawCell], strategy: st
 @dataclass
 class _ActiveState:
     columns: list[tuple[str | None, str | None]] = field(default_factory=list)  # (key, unit)
+    spans: list[tuple[int, int]] = field(default_factory=list)  # grid columns each header label covers
     block: str | None = None  # 一/五/六/八/九 of the 第二十条第（…）项 block being read
 
 
@@ -216,11 +217,39 @@ def parse_active(tables: Sequence[RawTable], out: TablesResult) -> None:
     state = _ActiveState()
     for table in tables:
         for row in table.rows:
-            cells = compact(row)
-            _active_row(cells, state, table.strategy, out)
+            _active_row(compact(row), printed_spans(row), state, table.strategy, out)
 
 
-def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: TablesResult) -> None:
+def printed_spans(row: Sequence[RawCell]) -> list[tuple[int, int]]:
+    """The grid columns [start, end) each printed cell of a row covers (up to the next printed cell),
+    in the order `compact` keeps them."""
+    starts = [j for j, c in enumerate(row) if c.text is not None]
+    return list(zip(starts, [*starts[1:], len(row)], strict=True))
+
+
+def place_under_header(
+    values: Sequence[RawCell], spans: Sequence[tuple[int, int]], header: Sequence[tuple[int, int]]
+) -> list[RawCell] | None:
+    """Value cells whose colspans do not line up with their block's header (more cells than labels):
+    each under the header label over its first grid column; a blank cell under a label that another
+    cell fills is a leftover of the misaligned grid and dropped. None when that reads no one value
+    per label."""
+    placed: dict[int, RawCell] = {}
+    for cell, (start, _) in zip(values, spans, strict=True):
+        k = next((i for i, (lo, hi) in enumerate(header) if lo <= start < hi), None)
+        if k is None:
+            return None
+        if k in placed and fold(cell.text or ""):
+            if fold(placed[k].text or ""):
+                return None
+            placed[k] = cell
+        placed.setdefault(k, cell)
+    return [placed[i] for i in range(len(header))] if len(placed) == len(header) else None
+
+
+def _active_row(
+    cells: list[RawCell], spans: list[tuple[int, int]], state: _ActiveState, strategy: str, out: TablesResult
+) -> None:
     texts = [c.text or "" for c in cells]
     if not any(texts):
         return
@@ -231,6 +260,7 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
         return
     if "信息内容" in first:
         state.columns = [(match_words(fold(t), ACTIVE_COLUMN_WORDS), unit_of(t)) for t in texts[1:]]
+        state.spans = spans[1:]
         for key, _ in state.columns:
             if key in COLUMNS_2021:
                 out.template_votes["2021"] += 1
@@ -253,6 +283,8 @@ def _active_row(cells: list[RawCell], state: _ActiveState, strategy: str, out: T
         return
     guess = "2021" if out.template_votes["2021"] > out.template_votes["2019"] else "2019"
     columns = state.columns or _default_columns(row_key, guess)
+    if len(columns) != len(values) and state.columns:
+        values = place_under_header(values, spans[1:], state.spans) or values
     if len(columns) != len(values):
         out.problems.append(
             f"active_disclosure row {texts[0]}: {len(values)} values for {len(columns)} columns"
