@@ -1,3 +1,3 @@
 """nianbao: China's open-government annual reports as a Parquet dataset."""
 
-PIPELINE_VERSION = "0.2.0"
+PIPELINE_VERSION = "0.3.0"
