@@ -44,7 +44,38 @@ def number(cells: Cells, key: tuple[str, str, str]) -> float | None:
     return 0.0 if (fact["raw"] or "").strip() in BLANK else None
 
 
-def verdict(cells: Cells, left: list[tuple[str, str, str]], right: list[tuple[str, str, str]]) -> bool | None:
+def is_blank(cells: Cells, key: tuple[str, str, str]) -> bool:
+    fact = cells.get(key)
+    return fact is not None and fact["value"] is None and (fact["raw"] or "").strip() in BLANK
+
+
+def unfilled_totals(cells: Cells, template: str) -> set[tuple[str, str, str]]:
+    """Totals a publisher left blank where a blank cannot be a zero (issue 20, template-2019 pages):
+    a 总计 beside parts that are not all zero, a （七）总计 over result rows that are not, and the
+    whole 总计 column of a table whose other cells are not all zero."""
+    unfilled = set()
+    for table in {k[0] for k in cells}:
+        totals = [k for k in cells if k[0] == table and k[2] == "total"]
+        parts = [k for k in cells if k[0] == table and k[2] != "total"]
+        if totals and all(is_blank(cells, k) for k in totals) and any(number(cells, k) for k in parts):
+            unfilled |= set(totals)
+        for total in totals:
+            row_parts = [k for k in parts if k[1] == total[1]]
+            if is_blank(cells, total) and any(number(cells, k) for k in row_parts):
+                unfilled.add(total)
+    for col in [*APPLICANTS, "total"]:
+        key = ("requests", "processed_total", col)
+        if is_blank(cells, key) and any(number(cells, k) for k in column(col, *result_rows(template, cells))):
+            unfilled.add(key)
+    return unfilled
+
+
+Key = tuple[str, str, str]
+
+
+def verdict(cells: Cells, left: list[Key], right: list[Key], unfilled: set[Key]) -> bool | None:
+    if unfilled & set(left + right):
+        return None
     values = [number(cells, k) for k in left + right]
     if any(v is None for v in values):
         return None
@@ -60,22 +91,23 @@ def oracle(expected: dict[str, Any]) -> dict[str, bool | None]:
     tables = {k[0] for k in cells}
     rules: dict[str, bool | None] = {}
     template = expected["template"]
+    unfilled = unfilled_totals(cells, template) if template in ("2019", "2021") else set()
     if "requests" in tables and template in ("2019", "2021"):
         results = result_rows(template, cells)
         for col in [*APPLICANTS, "total"]:
             balance = column(col, "new", "carried_over"), column(col, "processed_total", "carried_forward")
-            rules[f"requests.balance.{col}"] = verdict(cells, *balance)
+            rules[f"requests.balance.{col}"] = verdict(cells, *balance, unfilled)
             rules[f"requests.processed_total.{col}"] = verdict(
-                cells, column(col, *results), column(col, "processed_total")
+                cells, column(col, *results), column(col, "processed_total"), unfilled
             )
         for row in ["new", "carried_over", *results, "processed_total", "carried_forward"]:
             parts = [("requests", row, c) for c in APPLICANTS]
-            rules[f"requests.row_total.{row}"] = verdict(cells, parts, [("requests", row, "total")])
+            rules[f"requests.row_total.{row}"] = verdict(cells, parts, [("requests", row, "total")], unfilled)
     if "review_litigation" in tables:
         for group in REVIEW_GROUPS:
             parts = [("review_litigation", group, c) for c in ("upheld", "corrected", "other", "pending")]
             rules[f"review_litigation.total.{group}"] = verdict(
-                cells, parts, [("review_litigation", group, "total")]
+                cells, parts, [("review_litigation", group, "total")], unfilled
             )
     return rules
 
