@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -246,3 +247,15 @@ def test_a_stalled_holder_past_its_lease_cannot_overwrite_the_next_holder(
         if holder.poll() is None:
             os.kill(holder.pid, signal.SIGCONT)
             holder.kill()
+
+
+def test_counties_written_side_by_side_never_mistake_each_others_renewals_for_a_takeover(
+    s3_env: str, county: CountyRecords
+) -> None:
+    """Each write renews the lease first; renewals from several threads at once stay one run's."""
+    dataset = S3Dataset(f"s3://{BUCKET}/side-by-side")
+    with dataset.lock(lease_seconds=30), ThreadPoolExecutor(6) as pool:
+        written = list(pool.map(lambda code: dataset.write_county(dataclasses.replace(county, region_code=code)),
+                                [f"37030{i}" for i in range(6)] * 2))  # fmt: skip
+        assert dataset._lease is not None and not dataset._lease.lost
+    assert len(written) == 12

@@ -248,6 +248,7 @@ class S3Lease:
         self.renewed_at: float | None = None  # time.monotonic() of the last successful PUT
         self.lost = False  # another run took the lease over (this one stalled past it)
         self._stop = threading.Event()
+        self._renewing = threading.Lock()
 
     @property
     def key(self) -> str:
@@ -324,7 +325,10 @@ class S3Lease:
         return None
 
     def renew(self) -> None:
-        self.etag = self._put(IfMatch=self.etag or "")
+        # One renewal at a time: counties written side by side and the renewer thread all renew,
+        # and each must send the ETag the previous renewal got, or it would look like a takeover.
+        with self._renewing:
+            self.etag = self._put(IfMatch=self.etag or "")
 
     def fence(self) -> None:
         """Before a batch of writes: renew now; raises OutputLocked when the lease is not ours for sure."""
