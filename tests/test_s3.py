@@ -255,7 +255,9 @@ def test_counties_written_side_by_side_never_mistake_each_others_renewals_for_a_
     """Each write renews the lease first; renewals from several threads at once stay one run's."""
     dataset = S3Dataset(f"s3://{BUCKET}/side-by-side")
     with dataset.lock(lease_seconds=30), ThreadPoolExecutor(6) as pool:
-        written = list(pool.map(lambda code: dataset.write_county(dataclasses.replace(county, region_code=code)),
-                                [f"37030{i}" for i in range(6)] * 2))  # fmt: skip
+        codes = [f"37030{i}" for i in range(6)] * 2
+        written = list(
+            pool.map(lambda code: dataset.write_county(dataclasses.replace(county, region_code=code)), codes)
+        )
         assert dataset._lease is not None and not dataset._lease.lost
     assert len(written) == 12
