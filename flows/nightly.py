@@ -86,7 +86,7 @@ def run_sources(
     """Every selected county through `process_county`, counties side by side, under the output lock.
 
     Documents become records on `dask` (a scheduler address, or "local") or in a pool of
-    `workers` processes (default: from cores and memory; 1: in this process)."""
+    `workers` sandboxed processes (default: from cores and memory)."""
     sources = [s for s in select_sources(load_sources(Path(sources_file)), counties) if not s.paused]
     ctx = run_context(output, offline, accept_shrink, run_seconds, work)
     summary = RunSummary(ctx.run_id, output if output.startswith("s3://") else str(ctx.output))
