@@ -115,7 +115,8 @@ def format_summary(summary: RunSummary) -> str:
         lines.append("overdue (no report past the 条例 deadline + grace):")
         lines += [f"  {o['region_code']} {o['region_name']}: {o['year']} due {o['deadline']}" for o in late]
     out = str(Path(summary.output))
-    lines.append(f"data: {out}/{{reports,sections,facts,checks,sentences,entities,dictionary}}/*.parquet")
+    tables = "reports,sections,facts,checks,sentences,entities,report_versions,metrics,dictionary"
+    lines.append(f"data: {out}/{{{tables}}}/*.parquet")
     lines.append("query it with the duckdb CLI, or from Python: duckdb.sql(QUERY).show()")
     lines.append(duckdb_query(out))
     return "\n".join(lines)
