@@ -211,3 +211,23 @@ def test_closing_the_pool_cancels_the_jobs_not_started() -> None:
     pool.close()
     assert pending[0].future.done() and not pending[0].future.cancelled()
     assert all(p.future.cancelled() for p in pending[2:])
+
+
+def test_a_dask_job_past_its_limit_is_stopped_whole_nlp_included(tmp_path: Path) -> None:
+    """On Dask too the limit bounds the whole job: a cached extraction leaves only normalising, checks
+    and NLP, and those are stopped at the limit in the worker's sandbox."""
+    cache = ResultCache(tmp_path / "_cache")
+    warm = fixture_jobs("warm")[1]
+    list(records_for_documents([warm], SerialExecutor(), cache))
+    slow = dataclasses.replace(
+        warm,
+        extraction=cache.extraction(warm.meta.content_sha256),
+        limits=ExtractionLimits(document_seconds=0.0001),
+    )
+    dask = make_executor(1, "local")
+    try:
+        stopped, ok = (outcome_of(job, dask.submit(job)) for job in (slow, fixture_jobs("run")[1]))
+    finally:
+        dask.close()
+    assert stopped.transient and "per-document time limit" in (stopped.records.report.error or "")
+    assert ok.records.report.status == "ok"

@@ -15,7 +15,7 @@ from pipeline.extract.executor import (
     default_workers,
     read_bytes_for,
 )
-from pipeline.extract.jobs import DocumentJob, finish_document
+from pipeline.extract.jobs import DocumentJob, finish_document_sandboxed
 
 CONNECT_TIMEOUT = "30s"
 
@@ -38,8 +38,9 @@ class DaskExecutor:
     """Submits each job to the cluster; the coordinator waits on the futures.
 
     Only the document -> records step leaves the coordinator (the job carries the document's
-    bytes, so workers need no shared disk); crawling, caches and writing stay here. Workers
-    extract in sandboxed child processes, so they must not be daemonic: `--dask local` sets that
+    bytes, so workers need no shared disk); crawling, caches and writing stay here. Workers run
+    each whole job (extraction, normalisation, checks, NLP) in a sandboxed child process under the
+    job's time limit and memory cap, so they must not be daemonic: `--dask local` sets that
     itself; for a cluster of your own, start the workers with
     `DASK_DISTRIBUTED__WORKER__DAEMON=False`.
     """
@@ -60,7 +61,7 @@ class DaskExecutor:
             )
 
     def submit(self, job: DocumentJob) -> Pending:
-        future: Any = self._client.submit(finish_document, read_bytes_for(job), pure=False)
+        future: Any = self._client.submit(finish_document_sandboxed, read_bytes_for(job), pure=False)
         return future  # type: ignore[no-any-return]
 
     def close(self) -> None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from extractors import detect_format
 from extractors.model import ExtractedDocument
-from pipeline.extract.sandbox import CallResult, OcrPagesReport
+from pipeline.extract.sandbox import CallResult, OcrPagesReport, Sandbox
 from pipeline.extract.worker import (
     doc_from_json,
     doc_to_json,
@@ -53,12 +55,8 @@ def extraction_entry(doc: ExtractedDocument, extracted_at: dt.datetime) -> dict[
 
 
 def _extract_job(job: DocumentJob) -> tuple[ExtractedDocument, bool]:
-    if job.content is None:
-        return extract_sandboxed(Path(job.path), job.fmt, job.content_type, job.limits)
-    with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as tmp:
-        local = Path(tmp) / (Path(job.path).name or "document")
-        local.write_bytes(job.content)
-        return extract_sandboxed(local, job.fmt, job.content_type, job.limits)
+    with readable_here(job) as here:
+        return extract_sandboxed(Path(here.path), here.fmt, here.content_type, here.limits)
 
 
 def _crashed(job: DocumentJob, exc: Exception) -> DocumentOutcome:
@@ -108,6 +106,33 @@ def finish_call(report: OcrPagesReport, job: DocumentJob) -> DocumentOutcome:
         return extract_file(path, fmt, job.content_type, job.limits.max_pdf_pages), False
 
     return finish_document(job, extract_here)
+
+
+@contextlib.contextmanager
+def readable_here(job: DocumentJob) -> Iterator[DocumentJob]:
+    """The job with a path this process can read: its bytes written to a temporary file (Dask)."""
+    if job.content is None:
+        yield job
+        return
+    with tempfile.TemporaryDirectory(prefix="nianbao-doc-") as tmp:
+        local = Path(tmp) / (Path(job.path).name or "document")
+        local.write_bytes(job.content)
+        yield dataclasses.replace(job, path=str(local), content=None)
+
+
+def finish_document_sandboxed(job: DocumentJob) -> DocumentOutcome:
+    """The whole job in a one-shot sandbox, under its time limit and memory cap (a Dask worker's
+    way: the pool's workers are sandboxes already)."""
+    with readable_here(job) as here:
+        box = Sandbox()
+        try:
+            result = box.run(finish_call, (here,), job.limits)
+        finally:
+            box.stop()
+    if result.ending == "done":
+        outcome: DocumentOutcome = result.value
+        return outcome
+    return unfinished(job, result)
 
 
 def unfinished(job: DocumentJob, result: CallResult) -> DocumentOutcome:
