@@ -107,13 +107,13 @@ class Sandbox:
     ) -> CallResult:
         """Runs `call(report_ocr_pages, *args)` in the worker; `on_deadline` hears each new deadline."""
         conn = self._conn or self._start()
-        self.calls += 1
         try:
             conn.send((call, args, limits.worker_memory_bytes))
         except OSError:  # the idle worker died: a fresh one takes the call
             self.stop()
             conn = self._start()
             conn.send((call, args, limits.worker_memory_bytes))
+        self.calls += 1
         return self._wait(conn, limits, on_deadline or (lambda _deadline: None))
 
     def _wait(
