@@ -116,9 +116,10 @@ def write_dictionary(ctx: RunContext) -> None:
     try:
         ctx.store.write_dictionary(dictionary_records())
     except OSError as exc:
-        if disk_full(exc) is None:
+        full = disk_full(exc)
+        if full is None:
             raise
-        progress(f"dictionary {disk_full(exc)}")
+        progress(f"dictionary {full}")
 
 
 def run_counties(sources: list[Source], ctx: RunContext, summary: RunSummary) -> None:

@@ -243,14 +243,12 @@ def cmd_serve(
 
 def overdue_years(output: Path, sources: list[Any]) -> dict[str, int]:
     """Source -> the report year it is overdue for (none past its 条例 deadline + grace: not listed)."""
-    from pipeline.metrics.overdue import overdue_sources
+    from pipeline.metrics.overdue import overdue_in
     from pipeline.settings import Settings, today
     from pipeline.store.dataset import LocalDataset
 
-    held = LocalDataset(output).read_every_county("reports", ["region_code", "year"]).to_pylist()
-    years = [(r["region_code"], r["year"]) for r in held if r["year"] is not None]
     names = [(s.region_code, s.region_name) for s in sources if not s.paused]
-    late = overdue_sources(names, years, today(), Settings().overdue_grace_days)
+    late = overdue_in(LocalDataset(output), names, today(), Settings().overdue_grace_days)
     return {o.region_code: o.year for o in late}
 
 

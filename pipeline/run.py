@@ -34,7 +34,7 @@ from pipeline.extract.jobs import DocumentJob
 from pipeline.findings.cross_year import cross_year_checks
 from pipeline.findings.format import format_checks
 from pipeline.findings.versions import report_versions
-from pipeline.metrics.overdue import overdue_sources
+from pipeline.metrics.overdue import overdue_in
 from pipeline.metrics.table import write_metrics
 from pipeline.normalize.titles import parse_report_title
 from pipeline.records import DocumentMeta, make_report_id
@@ -335,11 +335,5 @@ def store_county(
 def finish_run(ctx: RunContext, sources: list[Source]) -> list[dict[str, object]]:
     """Rebuild the `metrics` table over the whole dataset; returns the sources overdue (as JSON)."""
     write_metrics(ctx.store)
-    years = ctx.store.read_every_county("reports", ["region_code", "year"]).to_pylist()
-    late = overdue_sources(
-        [(s.region_code, s.region_name) for s in sources],
-        [(r["region_code"], r["year"]) for r in years if r["year"] is not None],
-        today(),
-        ctx.settings.overdue_grace_days,
-    )
-    return [o.as_json() for o in late]
+    names = [(s.region_code, s.region_name) for s in sources]
+    return [o.as_json() for o in overdue_in(ctx.store, names, today(), ctx.settings.overdue_grace_days)]

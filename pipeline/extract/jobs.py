@@ -129,14 +129,15 @@ def finish_document_sandboxed(job: DocumentJob) -> DocumentOutcome:
             result = box.run(finish_call, (here,), job.limits)
         finally:
             box.stop()
+    return job_outcome(job, result)
+
+
+def job_outcome(job: DocumentJob, result: CallResult) -> DocumentOutcome:
+    """What a sandbox running `finish_call` gave: the job's outcome, or a transient failure when
+    the sandbox was killed, died or hit its memory cap."""
     if result.ending == "done":
         outcome: DocumentOutcome = result.value
         return outcome
-    return unfinished(job, result)
-
-
-def unfinished(job: DocumentJob, result: CallResult) -> DocumentOutcome:
-    """The outcome of a job whose sandbox was killed, died or hit its memory cap: transient."""
     doc = stopped(job.fmt, ending_problem(result))
     records = build_report(doc, job.meta, job.run_id, dt.datetime.now(dt.UTC), with_nlp=False)
     return DocumentOutcome(records, None, transient=True)

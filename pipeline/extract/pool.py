@@ -8,7 +8,7 @@ import time
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 
-from pipeline.extract.jobs import DocumentJob, DocumentOutcome, finish_call, unfinished
+from pipeline.extract.jobs import DocumentJob, DocumentOutcome, finish_call, job_outcome
 from pipeline.extract.sandbox import Sandbox
 
 # A worker process is replaced after this many documents, so a slow leak cannot grow it without
@@ -120,11 +120,7 @@ class PoolExecutor:
         def note_deadline(deadline: float | None) -> None:
             pending.deadline = deadline
 
-        result = box.run(finish_call, (job,), job.limits, on_deadline=note_deadline)
-        if result.ending == "done":
-            outcome: DocumentOutcome = result.value
-            return outcome
-        return unfinished(job, result)
+        return job_outcome(job, box.run(finish_call, (job,), job.limits, on_deadline=note_deadline))
 
     def close(self) -> None:
         """Queued jobs not yet started are cancelled; running ones finish (within their limits)."""

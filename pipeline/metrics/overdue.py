@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.metrics.deadlines import county_deadline
+from pipeline.metrics.table import Readable
 
 
 @dataclass(frozen=True)
@@ -50,3 +51,12 @@ def overdue_sources(
     have = {code for code, y in report_years if y == year}
     deadline, since = county_deadline(year), overdue_from(year, grace_days)
     return [Overdue(code, name, year, deadline, since) for code, name in sources if code not in have]
+
+
+def overdue_in(
+    store: Readable, sources: Iterable[tuple[str, str]], today: dt.date, grace_days: int
+) -> list[Overdue]:
+    """`overdue_sources` by the reports a dataset (local or s3://) holds now."""
+    held = store.read_every_county("reports", ["region_code", "year"]).to_pylist()
+    years = [(r["region_code"], r["year"]) for r in held if r["year"] is not None]
+    return overdue_sources(sources, years, today, grace_days)
